@@ -1,0 +1,16 @@
+export type ChatRole = 'system' | 'user' | 'assistant';
+export type DisconnectPolicy = 'cancel' | 'continue';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** A validated request, in the shape the service needs; built by `toChatRequest`. */
+export interface ChatRequest {
+  messages: ChatMessage[];
+  model: string;
+  temperature?: number;
+  maxTokens?: number;
+  onDisconnect: DisconnectPolicy;
+}

@@ -1,0 +1,43 @@
+/** The providers a deployment can pick with LLM_PROVIDER. */
+export const LLM_PROVIDERS = ['demo', 'openai', 'anthropic', 'ollama'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+/** Typed, validated configuration. Built once at boot by `loadConfig`; nothing else reads env. */
+export interface AppConfig {
+  readonly port: number;
+  readonly llm: {
+    readonly provider: LlmProviderName;
+    readonly model: string;
+    readonly allowedModels: readonly string[];
+    readonly openaiApiKey?: string;
+    readonly openaiBaseUrl?: string;
+    readonly anthropicApiKey?: string;
+    readonly ollamaBaseUrl: string;
+    /** Send `stream_options.include_usage`; some OpenAI-compatible servers reject it. */
+    readonly streamUsage: boolean;
+    readonly maxRetries: number;
+    readonly maxTokens: number;
+    /** Milliseconds between tokens of the built-in demo model. */
+    readonly demoTokenDelayMs: number;
+  };
+  readonly limits: {
+    readonly maxConcurrentStreams: number;
+    readonly maxQueryChars: number;
+    readonly maxInputChars: number;
+    readonly bodyLimitBytes: number;
+  };
+  readonly stream: {
+    readonly heartbeatMs: number;
+    readonly idleTimeoutMs: number;
+    readonly ttlSeconds: number;
+    readonly shutdownGraceMs: number;
+    readonly memoryLogMaxStreams: number;
+  };
+  readonly redisUrl?: string;
+  readonly apiKeys: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** DI token for the AppConfig value. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

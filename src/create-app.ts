@@ -1,0 +1,39 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { HttpErrorFilter } from './common/http-error.filter';
+import type { AppConfig } from './config/app-config';
+
+/** Builds the application the same way for `main.ts` and for the tests. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.limits.bodyLimitBytes });
+  app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), config.limits.bodyLimitBytes));
+  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics', '/'] });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // Report every problem at once, but never echo the offending values back.
+      validationError: { target: false, value: false },
+    }),
+  );
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'Last-Event-ID'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+      maxAge: 600,
+    });
+  }
+  return app;
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ShutdownState } from '../lifecycle/shutdown-state';
+
+@Controller('health')
+export class HealthController {
+  constructor(private readonly shutdown: ShutdownState) {}
+
+  /** The process is up and serving HTTP. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Whether a load balancer should send new streams here. */
+  @Get('ready')
+  ready(): { status: 'ok' } {
+    if (this.shutdown.isShuttingDown) {
+      throw new ServiceUnavailableException('The server is shutting down.');
+    }
+    return { status: 'ok' };
+  }
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { loadConfig } from './config/load-config';
+import { ConfigError } from './config/config-error';
+import { createApp } from './create-app';
+import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  const server = app.getHttpServer();
+  // Longer than nginx's upstream keepalive (60 s), or reused connections race and 502.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  installGracefulShutdown(app, config);
+  await app.listen(config.port);
+  process.stdout.write(
+    `llm-stream-gateway listening on :${config.port} (provider ${config.llm.provider}, model ${config.llm.model})\n`,
+  );
+}
+
+void bootstrap();

@@ -1,0 +1,86 @@
+import type { ServerResponse } from 'node:http';
+import type { ChatEvent } from '../chat/chat-event';
+import { formatSseEvent, SSE_DONE, SSE_PING, SSE_PREAMBLE } from './sse-format';
+
+export interface SseWriterOptions {
+  requestId: string;
+  heartbeatMs: number;
+}
+
+/**
+ * Owns one SSE response: headers, framing, heartbeat, backpressure and a guaranteed end.
+ * Writes after the client went away are dropped, never thrown.
+ */
+export class SseWriter {
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastEvent: ChatEvent | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly options: SseWriterOptions,
+  ) {}
+
+  /** True once the client is gone or the response was ended. */
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Whether the stream's `end` event has been written (or would have been, had the client stayed). */
+  get endSeen(): boolean {
+    return this.lastEvent?.type === 'end';
+  }
+
+  get lastEventId(): number | undefined {
+    return this.lastEvent?.id;
+  }
+
+  /** Sends the status and headers at once, so the client has the request id before any token. */
+  open(): void {
+    this.res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // no-transform also keeps `compression` and proxies from buffering the stream.
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // nginx: disable proxy buffering for this response.
+      'X-Accel-Buffering': 'no',
+      'X-Request-Id': this.options.requestId,
+    });
+    this.res.flushHeaders();
+    this.res.write(SSE_PREAMBLE);
+    this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
+  }
+
+  /** Writes one event; resolves once the socket can take more (the `drain` after a full buffer). */
+  async write(event: ChatEvent): Promise<void> {
+    this.lastEvent = event;
+    if (this.closed) return;
+    const flushed = this.res.write(formatSseEvent(event));
+    this.heartbeat?.refresh();
+    if (!flushed) await this.drainOrClose();
+  }
+
+  /** Writes `[DONE]` and ends the response; safe to call more than once. */
+  end(): void {
+    clearTimeout(this.heartbeat);
+    if (this.closed) return;
+    this.res.end(SSE_DONE);
+  }
+
+  private ping(): void {
+    if (this.closed) return;
+    this.res.write(SSE_PING);
+    this.heartbeat?.refresh();
+  }
+
+  private drainOrClose(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+}
