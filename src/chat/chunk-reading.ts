@@ -8,7 +8,10 @@ export function chunkText(chunk: AIMessageChunk): string {
 }
 
 /** Adds a chunk's usage to what was seen so far (Anthropic reports input and output apart). */
-export function addUsage(total: UsageData | undefined, chunk: AIMessageChunk): UsageData | undefined {
+export function addUsage(
+  total: UsageData | undefined,
+  chunk: AIMessageChunk,
+): UsageData | undefined {
   const usage = chunk.usage_metadata;
   if (!usage) return total;
   return {

@@ -72,7 +72,10 @@ export class DemoChatModel extends BaseChatModel {
     const sent = Math.min(tokens.length, limit);
     for (const token of tokens.slice(0, sent)) {
       await abortableDelay(this.options.tokenDelayMs, callOptions.signal);
-      yield new ChatGenerationChunk({ text: token, message: new AIMessageChunk({ content: token }) });
+      yield new ChatGenerationChunk({
+        text: token,
+        message: new AIMessageChunk({ content: token }),
+      });
       await runManager?.handleLLMNewToken(token);
     }
     const inputTokens = estimateTokens(messages);
