@@ -101,7 +101,8 @@ describe('bad input gets a clear 4xx and never reaches the LLM', () => {
     const response = await post(body === 'just text' ? JSON.stringify(body) : body);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-    expect([response.body.message].flat().join('; ')).toMatch(message);
+    const answer = response.body as { message: string | string[] };
+    expect([answer.message].flat().join('; ')).toMatch(message);
   });
 
   it('400 for malformed JSON', async () => {

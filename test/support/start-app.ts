@@ -19,7 +19,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
+  const server: Server = app.getHttpServer();
   const port = (server.address() as AddressInfo).port;
   return {
     app,

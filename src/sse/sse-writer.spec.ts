@@ -1,0 +1,121 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { SseWriter } from './sse-writer';
+
+/** A stand-in for ServerResponse that records what was written and can refuse writes. */
+class FakeResponse extends EventEmitter {
+  chunks: string[] = [];
+  headers: Record<string, string> = {};
+  statusCode = 0;
+  destroyed = false;
+  writableEnded = false;
+  headersFlushed = false;
+  acceptWrites = true;
+
+  writeHead(status: number, headers: Record<string, string>): this {
+    this.statusCode = status;
+    this.headers = headers;
+    return this;
+  }
+  flushHeaders(): void {
+    this.headersFlushed = true;
+  }
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    return this.acceptWrites;
+  }
+  end(chunk?: string): void {
+    if (chunk) this.chunks.push(chunk);
+    this.writableEnded = true;
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+function makeWriter(heartbeatMs = 1000): { res: FakeResponse; writer: SseWriter } {
+  const res = new FakeResponse();
+  const writer = new SseWriter(res as unknown as ServerResponse, {
+    requestId: 'req-1',
+    heartbeatMs,
+  });
+  return { res, writer };
+}
+
+describe('SseWriter', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('sends status and every contract header, flushed before any event', () => {
+    const { res, writer } = makeWriter();
+    writer.open();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers).toEqual({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+      'X-Request-Id': 'req-1',
+    });
+    expect(res.headersFlushed).toBe(true);
+    expect(res.text).toBe('retry: 2000\n\n');
+    writer.end();
+  });
+
+  it('pings only while nothing else was written for heartbeatMs', async () => {
+    jest.useFakeTimers();
+    const { res, writer } = makeWriter(1000);
+    writer.open();
+    jest.advanceTimersByTime(900);
+    await writer.write({ id: 0, type: 'token', data: { content: 'a' } });
+    jest.advanceTimersByTime(900);
+    expect(res.text).not.toContain(': ping');
+    jest.advanceTimersByTime(200);
+    expect(res.text.match(/: ping\n\n/g)).toHaveLength(1);
+    jest.advanceTimersByTime(2000);
+    expect(res.text.match(/: ping\n\n/g)).toHaveLength(3);
+    writer.end();
+    jest.advanceTimersByTime(5000);
+    expect(res.text.match(/: ping\n\n/g)).toHaveLength(3);
+  });
+
+  it('waits for drain when the socket buffer is full, so a slow client slows the producer', async () => {
+    const { res, writer } = makeWriter();
+    writer.open();
+    res.acceptWrites = false;
+    let resolved = false;
+    const pending = writer.write({ id: 0, type: 'token', data: { content: 'a' } }).then(() => {
+      resolved = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(resolved).toBe(false);
+    res.emit('drain');
+    await pending;
+    expect(resolved).toBe(true);
+    expect(res.listenerCount('drain')).toBe(0);
+    expect(res.listenerCount('close')).toBe(0);
+    writer.end();
+  });
+
+  it('stops waiting when the client goes away while the buffer is full', async () => {
+    const { res, writer } = makeWriter();
+    writer.open();
+    res.acceptWrites = false;
+    const pending = writer.write({ id: 0, type: 'token', data: { content: 'a' } });
+    res.destroyed = true;
+    res.emit('close');
+    await expect(pending).resolves.toBeUndefined();
+    writer.end();
+  });
+
+  it('drops writes after the client left, and ends with [DONE] exactly once', async () => {
+    const { res, writer } = makeWriter();
+    writer.open();
+    await writer.write({ id: 0, type: 'end', data: { reason: 'stop' } });
+    expect(writer.endSeen).toBe(true);
+    writer.end();
+    writer.end();
+    expect(res.text.match(/data: \[DONE\]/g)).toHaveLength(1);
+    await writer.write({ id: 1, type: 'token', data: { content: 'late' } });
+    expect(res.text).not.toContain('late');
+  });
+});
