@@ -88,7 +88,9 @@ async function run(
 const types = (events: ChatEvent[]): string[] => events.map((event) => event.type);
 
 describe('ChatService', () => {
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   it('maps each chunk with text to one token event, numbered from 0, ending with end: stop', async () => {
     const events = await run(new FakeListChatModel({ responses: ['Hi!'] }));
