@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AbortService } from '../abort/abort.service';
+import { StreamAdmission } from '../lifecycle/stream-admission';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
+import { StreamRunner } from './stream-runner';
+import { StreamsController } from './streams.controller';
 
 @Module({
-  controllers: [ChatController],
-  providers: [ChatService, ChatModelRegistry, AbortService],
+  controllers: [ChatController, StreamsController],
+  providers: [ChatService, ChatModelRegistry, AbortService, StreamRunner, StreamAdmission],
   exports: [AbortService],
 })
 export class ChatModule {}

@@ -1,6 +1,8 @@
 import { type ArgumentsHost, Catch, HttpException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { RETRY_AFTER_SECONDS } from '../lifecycle/stream-admission';
+import { StreamLogUnavailableError } from '../stream-log/stream-log';
 
 interface HttpErrorLike {
   status: number;
@@ -15,7 +17,7 @@ function isClientHttpError(error: unknown): error is HttpErrorLike {
 }
 
 /**
- * Errors raised by Express middleware (body-parser: 413 too large, 415 bad charset, 400 bad
+ * Storage outages become 503 + Retry-After. Errors raised by Express middleware (body-parser: 413 too large, 415 bad charset, 400 bad
  * JSON) are `http-errors`, not HttpExceptions; give them Nest's usual JSON shape too.
  */
 @Catch()
@@ -28,6 +30,19 @@ export class HttpErrorFilter extends BaseExceptionFilter {
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
+    if (exception instanceof StreamLogUnavailableError) {
+      host
+        .switchToHttp()
+        .getResponse<ServerResponse>()
+        .setHeader('Retry-After', RETRY_AFTER_SECONDS);
+      const body = {
+        statusCode: 503,
+        message: 'Stream storage is unavailable; retry shortly.',
+        error: 'Service Unavailable',
+      };
+      super.catch(new HttpException(body, 503), host);
+      return;
+    }
     if (exception instanceof HttpException || !isClientHttpError(exception)) {
       super.catch(exception, host);
       return;

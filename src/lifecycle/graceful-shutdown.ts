@@ -25,6 +25,8 @@ export async function gracefulShutdown(app: INestApplication, config: AppConfig)
     aborts.abortAll('shutdown');
     await waitForStreams(aborts, Date.now() + ABORT_SETTLE_MS);
   }
+  // Attached readers of streams that run elsewhere end now, and their clients resume elsewhere.
+  app.get(ShutdownState).closeReaders();
   const server = app.getHttpServer() as Server;
   // Idle keep-alive sockets would otherwise hold `close()` open until they time out.
   server.closeIdleConnections();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { toLoggedEvent } from '../stream-log/logged-event';
 import { SseWriter } from './sse-writer';
 
 /** A stand-in for ServerResponse that records what was written and can refuse writes. */
@@ -66,7 +67,7 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter(1000);
     writer.open();
     jest.advanceTimersByTime(900);
-    await writer.write({ id: 0, type: 'token', data: { content: 'a' } });
+    await writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }));
     jest.advanceTimersByTime(900);
     expect(res.text).not.toContain(': ping');
     jest.advanceTimersByTime(200);
@@ -83,9 +84,11 @@ describe('SseWriter', () => {
     writer.open();
     res.acceptWrites = false;
     let resolved = false;
-    const pending = writer.write({ id: 0, type: 'token', data: { content: 'a' } }).then(() => {
-      resolved = true;
-    });
+    const pending = writer
+      .write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }))
+      .then(() => {
+        resolved = true;
+      });
     await new Promise((resolve) => setImmediate(resolve));
     expect(resolved).toBe(false);
     res.emit('drain');
@@ -100,7 +103,7 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter();
     writer.open();
     res.acceptWrites = false;
-    const pending = writer.write({ id: 0, type: 'token', data: { content: 'a' } });
+    const pending = writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }));
     res.destroyed = true;
     res.emit('close');
     await expect(pending).resolves.toBeUndefined();
@@ -110,12 +113,12 @@ describe('SseWriter', () => {
   it('drops writes after the client left, and ends with [DONE] exactly once', async () => {
     const { res, writer } = makeWriter();
     writer.open();
-    await writer.write({ id: 0, type: 'end', data: { reason: 'stop' } });
+    await writer.write(toLoggedEvent({ id: 0, type: 'end', data: { reason: 'stop' } }));
     expect(writer.endSeen).toBe(true);
     writer.end();
     writer.end();
     expect(res.text.match(/data: \[DONE\]/g)).toHaveLength(1);
-    await writer.write({ id: 1, type: 'token', data: { content: 'late' } });
+    await writer.write(toLoggedEvent({ id: 1, type: 'token', data: { content: 'late' } }));
     expect(res.text).not.toContain('late');
   });
 });

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatEvent } from '../chat/chat-event';
-import { formatSseEvent, SSE_DONE, SSE_PING, SSE_PREAMBLE } from './sse-format';
+import type { LoggedEvent } from '../stream-log/logged-event';
+import { SSE_DONE, SSE_PING, SSE_PREAMBLE } from './sse-format';
 
 export interface SseWriterOptions {
   requestId: string;
@@ -13,7 +13,7 @@ export interface SseWriterOptions {
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
-  private lastEvent: ChatEvent | undefined;
+  private lastEvent: LoggedEvent | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -51,10 +51,10 @@ export class SseWriter {
   }
 
   /** Writes one event; resolves once the socket can take more (the `drain` after a full buffer). */
-  async write(event: ChatEvent): Promise<void> {
+  async write(event: LoggedEvent): Promise<void> {
     this.lastEvent = event;
     if (this.closed) return;
-    const flushed = this.res.write(formatSseEvent(event));
+    const flushed = this.res.write(event.frame);
     this.heartbeat?.refresh();
     if (!flushed) await this.drainOrClose();
   }

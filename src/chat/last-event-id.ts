@@ -1,0 +1,14 @@
+import { BadRequestException } from '@nestjs/common';
+
+/**
+ * Where a resuming client left off: the `Last-Event-ID` header, else the `lastEventId` query
+ * parameter (for clients that cannot set headers). -1 (replay everything) when neither is sent.
+ */
+export function resolveLastEventId(header: unknown, query: unknown): number {
+  const raw = typeof header === 'string' && header !== '' ? header : query;
+  if (raw === undefined || raw === '') return -1;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) {
+    throw new BadRequestException('Last-Event-ID must be an event id: a whole number.');
+  }
+  return Number(raw);
+}

@@ -1,0 +1,163 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { LoggedEvent } from './logged-event';
+import { StreamLog } from './stream-log';
+import type { NewStream, StreamMeta } from './stream-meta';
+import type { StreamWatcher } from './stream-watcher';
+
+interface MemoryStream {
+  meta: StreamMeta;
+  events: LoggedEvent[];
+  watchers: Set<MemoryWatcher>;
+  expiresAt: number;
+}
+
+class MemoryWatcher implements StreamWatcher {
+  private dirty = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly detach: (watcher: MemoryWatcher) => void) {}
+
+  notify(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  changed(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    if (this.dirty || signal.aborted) {
+      const was = this.dirty;
+      this.dirty = false;
+      return Promise.resolve(was);
+    }
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        this.wake = undefined;
+        const was = this.dirty;
+        this.dirty = false;
+        resolve(was);
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      signal.addEventListener('abort', finish, { once: true });
+      this.wake = finish;
+    });
+  }
+
+  close(): void {
+    this.wake?.();
+    this.detach(this);
+  }
+}
+
+/**
+ * The stream log in process memory: the default without REDIS_URL. Holds at most
+ * MEMORY_LOG_MAX_STREAMS streams, dropping the oldest finished ones first.
+ */
+@Injectable()
+export class MemoryStreamLog extends StreamLog {
+  private readonly streams = new Map<string, MemoryStream>();
+  /** Finished ids in the order they finished, which is also expiry order (one TTL for all). */
+  private readonly finishedOrder = new Set<string>();
+  private readonly ttlMs: number;
+  private readonly maxStreams: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super();
+    this.ttlMs = config.stream.ttlSeconds * 1000;
+    this.maxStreams = config.stream.memoryLogMaxStreams;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  create(stream: NewStream): Promise<boolean> {
+    const existing = this.live(stream.requestId);
+    if (existing) return Promise.resolve(false);
+    this.streams.set(stream.requestId, {
+      meta: { ...stream, status: 'running' },
+      events: [],
+      watchers: new Set(),
+      expiresAt: Number.POSITIVE_INFINITY,
+    });
+    this.evict();
+    return Promise.resolve(true);
+  }
+
+  append(requestId: string, event: LoggedEvent): void {
+    const stream = this.streams.get(requestId);
+    if (!stream) return;
+    stream.events.push(event);
+    for (const watcher of stream.watchers) watcher.notify();
+  }
+
+  finish(requestId: string): Promise<void> {
+    const stream = this.streams.get(requestId);
+    if (stream && stream.meta.status !== 'finished') {
+      stream.meta.status = 'finished';
+      stream.expiresAt = Date.now() + this.ttlMs;
+      this.finishedOrder.add(requestId);
+      for (const watcher of stream.watchers) watcher.notify();
+    }
+    return Promise.resolve();
+  }
+
+  meta(requestId: string): Promise<StreamMeta | undefined> {
+    const meta = this.live(requestId)?.meta;
+    return Promise.resolve(meta ? { ...meta } : undefined);
+  }
+
+  range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]> {
+    const events = this.live(requestId)?.events ?? [];
+    // Ids are the array indexes: 0, 1, 2, … with no gaps.
+    return Promise.resolve(events.slice(afterId + 1, afterId + 1 + limit));
+  }
+
+  watch(requestId: string): Promise<StreamWatcher> {
+    const stream = this.streams.get(requestId);
+    const watcher = new MemoryWatcher((done) => stream?.watchers.delete(done));
+    stream?.watchers.add(watcher);
+    return Promise.resolve(watcher);
+  }
+
+  isInstanceAlive(): Promise<boolean> {
+    // Every stream in this log runs in this process.
+    return Promise.resolve(true);
+  }
+
+  closeAbandoned(requestId: string, afterId: number, events: LoggedEvent[]): Promise<boolean> {
+    const stream = this.live(requestId);
+    if (!stream || stream.events.length !== afterId + 1) return Promise.resolve(false);
+    for (const event of events) this.append(requestId, event);
+    return this.finish(requestId).then(() => true);
+  }
+
+  isHealthy(): boolean {
+    return true;
+  }
+
+  private live(requestId: string): MemoryStream | undefined {
+    const stream = this.streams.get(requestId);
+    if (stream && stream.expiresAt <= Date.now()) {
+      this.drop(requestId);
+      return undefined;
+    }
+    return stream;
+  }
+
+  /** Drops expired streams, then the oldest finished ones while over the bound. O(dropped). */
+  private evict(): void {
+    const now = Date.now();
+    for (const id of this.finishedOrder) {
+      const expired = (this.streams.get(id)?.expiresAt ?? 0) <= now;
+      if (!expired && this.streams.size <= this.maxStreams) return;
+      this.drop(id);
+    }
+  }
+
+  private drop(requestId: string): void {
+    this.streams.delete(requestId);
+    this.finishedOrder.delete(requestId);
+  }
+}

@@ -1,0 +1,172 @@
+import type Redis from 'ioredis';
+import type { LoggedEvent } from './logged-event';
+import { entryId, redisKeys } from './redis-keys';
+
+/** A stream's writes that are not yet known to be stored. */
+interface PendingStream {
+  events: LoggedEvent[];
+  finish: boolean;
+  /** Settled when the finish is stored (or given up on). */
+  finished?: { promise: Promise<void>; resolve: () => void };
+}
+
+export interface AppendQueueOptions {
+  redis: Redis;
+  ttlSeconds: number;
+  /** Called once per failed write batch, with the error. */
+  onFailure: (error: unknown) => void;
+  /** Above this many unstored events a stream stops being logged (its log is then incomplete). */
+  maxPendingPerStream: number;
+}
+
+const RETRY_MS = 250;
+
+function alreadyStored(error: unknown): boolean {
+  // XADD with an explicit id at or below the top: a retry of a write that did land.
+  return error instanceof Error && error.message.includes('equal or smaller');
+}
+
+/**
+ * Batches the appends of one tick into one round trip (ioredis auto-pipelining sends the
+ * commands of a tick together), keeps writes that failed and retries them in order, so an outage
+ * leaves no gap: explicit entry ids make a retry of a stored event a harmless error.
+ */
+export class RedisAppendQueue {
+  private readonly pending = new Map<string, PendingStream>();
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  /** Streams whose log was abandoned because too much piled up during an outage. */
+  readonly abandoned = new Set<string>();
+
+  constructor(private readonly options: AppendQueueOptions) {}
+
+  get pendingEvents(): number {
+    let count = 0;
+    for (const stream of this.pending.values()) count += stream.events.length;
+    return count;
+  }
+
+  append(requestId: string, event: LoggedEvent): void {
+    if (this.abandoned.has(requestId)) return;
+    const stream = this.entry(requestId);
+    stream.events.push(event);
+    if (stream.events.length > this.options.maxPendingPerStream) {
+      this.pending.delete(requestId);
+      this.abandoned.add(requestId);
+      stream.finished?.resolve();
+      return;
+    }
+    this.schedule();
+  }
+
+  finish(requestId: string): Promise<void> {
+    if (this.abandoned.delete(requestId)) return Promise.resolve();
+    const stream = this.entry(requestId);
+    stream.finish = true;
+    if (!stream.finished) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      stream.finished = { promise, resolve };
+    }
+    this.schedule();
+    return stream.finished.promise;
+  }
+
+  /** Writes everything pending now; used at shutdown. */
+  async drain(deadline: number): Promise<void> {
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      await this.flush();
+      if (this.pending.size > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+    clearTimeout(this.retryTimer);
+  }
+
+  private entry(requestId: string): PendingStream {
+    let stream = this.pending.get(requestId);
+    if (!stream) {
+      stream = { events: [], finish: false };
+      this.pending.set(requestId, stream);
+    }
+    return stream;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate: after every token of this tick has been queued.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    // One flush at a time keeps each stream's writes in order.
+    if (this.flushing) {
+      return this.flushing.then(() => (this.pending.size > 0 ? this.flush() : undefined));
+    }
+    this.flushing = this.writeAll().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    const batch = [...this.pending.entries()];
+    this.pending.clear();
+    const results = await Promise.all(batch.map(([id, stream]) => this.write(id, stream)));
+    let failed = false;
+    results.forEach((stored, index) => {
+      if (stored) return;
+      failed = true;
+      this.requeue(...batch[index]);
+    });
+    if (failed && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, RETRY_MS);
+    }
+  }
+
+  /** Writes one stream's pending events (and finish); false if something must be retried. */
+  private async write(requestId: string, stream: PendingStream): Promise<boolean> {
+    const { redis, ttlSeconds } = this.options;
+    const eventsKey = redisKeys.events(requestId);
+    const metaKey = redisKeys.meta(requestId);
+    const writes: Promise<unknown>[] = stream.events.map((event) =>
+      redis.xadd(eventsKey, entryId(event.id), 't', event.type, 'f', event.frame),
+    );
+    writes.push(redis.expire(eventsKey, ttlSeconds), redis.expire(metaKey, ttlSeconds));
+    if (stream.finish) writes.push(redis.hset(metaKey, 'status', 'finished'));
+    const lastId = stream.events.at(-1)?.id ?? -1;
+    writes.push(redis.publish(redisKeys.wake(requestId), String(lastId)));
+    const results = await Promise.allSettled(writes);
+    let storedCount = 0;
+    for (const result of results.slice(0, stream.events.length)) {
+      if (result.status === 'rejected' && !alreadyStored(result.reason)) break;
+      storedCount++;
+    }
+    const rest = results.slice(stream.events.length);
+    const failure = results.find((r) => r.status === 'rejected' && !alreadyStored(r.reason));
+    if (failure?.status === 'rejected') this.options.onFailure(failure.reason);
+    stream.events = stream.events.slice(storedCount);
+    const finishStored = stream.finish && rest.every((r) => r.status === 'fulfilled');
+    if (stream.events.length === 0 && (!stream.finish || finishStored)) {
+      stream.finished?.resolve();
+      return true;
+    }
+    return false;
+  }
+
+  private requeue(requestId: string, stream: PendingStream): void {
+    const newer = this.pending.get(requestId);
+    if (newer) {
+      // Appends that arrived while this batch was in flight go after the retried ones.
+      stream.events.push(...newer.events);
+      stream.finish ||= newer.finish;
+      if (newer.finished && !stream.finished) stream.finished = newer.finished;
+      else if (newer.finished) void stream.finished?.promise.then(newer.finished.resolve);
+    }
+    this.pending.set(requestId, stream);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Key names. The request id sits in a hash tag, `{…}`, so all keys of one stream land in one
+ * Redis Cluster slot and a script or pipeline may touch them together.
+ */
+export const redisKeys = {
+  events: (requestId: string): string => `sg:{${requestId}}:events`,
+  meta: (requestId: string): string => `sg:{${requestId}}:meta`,
+  /** Pub/sub channel that says "new events", so readers need no blocking connection of their own. */
+  wake: (requestId: string): string => `sg:{${requestId}}:wake`,
+  instance: (instanceId: string): string => `sg:instance:${instanceId}`,
+  cancelChannel: 'sg:cancel',
+};
+
+/** Stream entry ids are `0-<event id>`, so Redis ids equal SSE ids. */
+export const entryId = (eventId: number): string => `0-${eventId}`;
+
+export function eventIdOf(entry: string): number {
+  return Number(entry.slice(entry.indexOf('-') + 1));
+}

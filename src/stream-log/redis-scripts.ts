@@ -1,0 +1,27 @@
+/** Claims a stream id unless it exists; clears events a previous, expired holder left behind. */
+export const CREATE_STREAM_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'status', 'running', 'owner', ARGV[1], 'instance', ARGV[2], 'created', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/**
+ * Closes a stream whose instance died: appends the given entries and marks it finished, but only
+ * if its last entry is still ARGV[1], so of several readers exactly one closes it.
+ */
+export const CLOSE_ABANDONED_LUA = `
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local lastId = -1
+if #last > 0 then lastId = tonumber(string.sub(last[1][1], 3)) end
+if lastId ~= tonumber(ARGV[1]) then return 0 end
+for i = 3, #ARGV, 3 do
+  redis.call('XADD', KEYS[1], ARGV[i], 't', ARGV[i + 1], 'f', ARGV[i + 2])
+end
+redis.call('HSET', KEYS[2], 'status', 'finished')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('PUBLISH', KEYS[3], '-1')
+return 1
+`;

@@ -1,0 +1,228 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { InstanceId } from '../lifecycle/instance-id';
+import { RedisClients } from '../redis/redis-clients';
+import { RedisSubscriber } from '../redis/redis-subscriber';
+import type { ChatEventType } from '../chat/chat-event';
+import type { LoggedEvent } from './logged-event';
+import { RedisAppendQueue } from './redis-append-queue';
+import { entryId, eventIdOf, redisKeys } from './redis-keys';
+import { CLOSE_ABANDONED_LUA, CREATE_STREAM_LUA } from './redis-scripts';
+import { StreamLog, StreamLogUnavailableError } from './stream-log';
+import type { NewStream, StreamMeta } from './stream-meta';
+import type { StreamWatcher } from './stream-watcher';
+
+/** The instance heartbeat: renewed every HEARTBEAT_EVERY_MS, gone INSTANCE_TTL_MS after death. */
+const HEARTBEAT_EVERY_MS = 1_000;
+const INSTANCE_TTL_MS = 3_000;
+const DRAIN_ON_SHUTDOWN_MS = 3_000;
+
+type RedisEntry = [id: string, fields: string[]];
+
+function toLoggedEvent([id, fields]: RedisEntry): LoggedEvent {
+  const values = new Map<string, string>();
+  for (let index = 0; index + 1 < fields.length; index += 2)
+    values.set(fields[index], fields[index + 1]);
+  return {
+    id: eventIdOf(id),
+    type: values.get('t') as ChatEventType,
+    frame: values.get('f') ?? '',
+  };
+}
+
+class RedisWatcher implements StreamWatcher {
+  private dirty = false;
+  private wake: (() => void) | undefined;
+  unsubscribe: () => void = () => undefined;
+
+  notify = (): void => {
+    this.dirty = true;
+    this.wake?.();
+  };
+
+  changed(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    if (this.dirty || signal.aborted) {
+      const was = this.dirty;
+      this.dirty = false;
+      return Promise.resolve(was);
+    }
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        this.wake = undefined;
+        const was = this.dirty;
+        this.dirty = false;
+        resolve(was);
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      signal.addEventListener('abort', finish, { once: true });
+      this.wake = finish;
+    });
+  }
+
+  close(): void {
+    this.wake?.();
+    this.unsubscribe();
+  }
+}
+
+/**
+ * The stream log on Redis Streams: one stream key per request (`XADD` with ids `0-<event id>`),
+ * a meta hash, a TTL renewed with every write, pub/sub wake-ups for live readers, and an
+ * instance heartbeat key so readers elsewhere notice when the generating instance dies.
+ */
+@Injectable()
+export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisStreamLog.name);
+  private readonly queue: RedisAppendQueue;
+  private readonly ttlSeconds: number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Appends that failed (each batch counts once); exported as a metric. */
+  appendFailures = 0;
+
+  constructor(
+    private readonly clients: RedisClients,
+    private readonly subscriber: RedisSubscriber,
+    private readonly instance: InstanceId,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super();
+    this.ttlSeconds = config.stream.ttlSeconds;
+    this.queue = new RedisAppendQueue({
+      redis: clients.command,
+      ttlSeconds: this.ttlSeconds,
+      maxPendingPerStream: 10_000,
+      onFailure: (error) => {
+        this.appendFailures++;
+        this.logger.warn(`stream log append failed, will retry: ${String(error)}`);
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.clients.waitUntilReady();
+    const beat = (): void => {
+      this.clients.command
+        .set(redisKeys.instance(this.instance.id), '1', 'PX', INSTANCE_TTL_MS)
+        .catch(() => undefined);
+    };
+    beat();
+    this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
+    this.heartbeat.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.queue.drain(Date.now() + DRAIN_ON_SHUTDOWN_MS);
+    await this.clients.command.del(redisKeys.instance(this.instance.id)).catch(() => undefined);
+  }
+
+  get pendingAppends(): number {
+    return this.queue.pendingEvents;
+  }
+
+  async create(stream: NewStream): Promise<boolean> {
+    const created = await this.call(() =>
+      this.clients.command.eval(
+        CREATE_STREAM_LUA,
+        2,
+        redisKeys.meta(stream.requestId),
+        redisKeys.events(stream.requestId),
+        stream.owner ?? '',
+        stream.instanceId,
+        String(stream.createdAt),
+        String(this.ttlSeconds),
+      ),
+    );
+    return created === 1;
+  }
+
+  append(requestId: string, event: LoggedEvent): void {
+    this.queue.append(requestId, event);
+  }
+
+  finish(requestId: string): Promise<void> {
+    return this.queue.finish(requestId);
+  }
+
+  async meta(requestId: string): Promise<StreamMeta | undefined> {
+    const hash = await this.call(() => this.clients.command.hgetall(redisKeys.meta(requestId)));
+    if (!hash.status) return undefined;
+    return {
+      requestId,
+      owner: hash.owner ? hash.owner : undefined,
+      status: hash.status === 'finished' ? 'finished' : 'running',
+      instanceId: hash.instance ?? '',
+      createdAt: Number(hash.created),
+    };
+  }
+
+  async range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]> {
+    const entries = (await this.call(() =>
+      this.clients.command.xrange(
+        redisKeys.events(requestId),
+        entryId(afterId + 1),
+        '+',
+        'COUNT',
+        limit,
+      ),
+    )) as RedisEntry[];
+    return entries.map(toLoggedEvent);
+  }
+
+  async watch(requestId: string): Promise<StreamWatcher> {
+    const watcher = new RedisWatcher();
+    watcher.unsubscribe = await this.call(() =>
+      this.subscriber.subscribe(redisKeys.wake(requestId), watcher.notify),
+    );
+    return watcher;
+  }
+
+  async isInstanceAlive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instance.id) return true;
+    const exists = await this.call(() =>
+      this.clients.command.exists(redisKeys.instance(instanceId)),
+    );
+    return exists === 1;
+  }
+
+  async closeAbandoned(
+    requestId: string,
+    afterId: number,
+    events: LoggedEvent[],
+  ): Promise<boolean> {
+    const args = events.flatMap((event) => [entryId(event.id), event.type, event.frame]);
+    const closed = await this.call(() =>
+      this.clients.command.eval(
+        CLOSE_ABANDONED_LUA,
+        3,
+        redisKeys.events(requestId),
+        redisKeys.meta(requestId),
+        redisKeys.wake(requestId),
+        String(afterId),
+        String(this.ttlSeconds),
+        ...args,
+      ),
+    );
+    return closed === 1;
+  }
+
+  isHealthy(): boolean {
+    return this.clients.command.status === 'ready';
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error: unknown) {
+      throw new StreamLogUnavailableError(error);
+    }
+  }
+}
