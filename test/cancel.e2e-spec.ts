@@ -180,7 +180,7 @@ describe('no leaks', () => {
     await Promise.all(Array.from({ length: 50 }, worker));
     await waitFor(() => aborts.runningCount === 0);
     expect(aborts.runningCount).toBe(0);
-    expect(service.app.get(StreamLog).size).toBeLessThanOrEqual(500);
+    expect(service.app.get<StreamLog, MemoryStreamLog>(StreamLog).size).toBeLessThanOrEqual(500);
     // Heartbeat and idle timers are cleared with their stream (keep-alive sockets may hold a few).
     expect(countTimers()).toBeLessThan(timersBefore + 60);
   }, 120_000);
