@@ -42,7 +42,10 @@ export class RedisClients implements OnApplicationShutdown {
   /** Waits (bounded) for the command connection, so a fresh process is ready when Redis is. */
   async waitUntilReady(): Promise<void> {
     if (this.command.status === 'ready') return;
-    await Promise.race([once(this.command, 'ready'), sleep(CONNECT_WAIT_MS)]);
+    await Promise.race([
+      once(this.command, 'ready'),
+      sleep(CONNECT_WAIT_MS, undefined, { ref: false }),
+    ]);
   }
 
   async onApplicationShutdown(): Promise<void> {

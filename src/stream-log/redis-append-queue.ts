@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { ReplyError } from 'ioredis';
 import type { LoggedEvent } from './logged-event';
 import { entryId, redisKeys } from './redis-keys';
 
@@ -24,6 +25,11 @@ const RETRY_MS = 250;
 function alreadyStored(error: unknown): boolean {
   // XADD with an explicit id at or below the top: a retry of a write that did land.
   return error instanceof Error && error.message.includes('equal or smaller');
+}
+
+/** Redis answered, and said no: retrying the same command cannot help. */
+function refusedByRedis(error: unknown): boolean {
+  return error instanceof ReplyError;
 }
 
 /**
@@ -143,14 +149,18 @@ export class RedisAppendQueue {
     const results = await Promise.allSettled(writes);
     let storedCount = 0;
     for (const result of results.slice(0, stream.events.length)) {
-      if (result.status === 'rejected' && !alreadyStored(result.reason)) break;
+      // A refused write is counted below and not retried; only lost connections are.
+      if (result.status === 'rejected' && !alreadyStored(result.reason)) {
+        if (!refusedByRedis(result.reason)) break;
+      }
       storedCount++;
     }
     const rest = results.slice(stream.events.length);
     const failure = results.find((r) => r.status === 'rejected' && !alreadyStored(r.reason));
     if (failure?.status === 'rejected') this.options.onFailure(failure.reason);
     stream.events = stream.events.slice(storedCount);
-    const finishStored = stream.finish && rest.every((r) => r.status === 'fulfilled');
+    const finishStored =
+      stream.finish && rest.every((r) => r.status === 'fulfilled' || refusedByRedis(r.reason));
     if (stream.events.length === 0 && (!stream.finish || finishStored)) {
       stream.finished?.resolve();
       return true;

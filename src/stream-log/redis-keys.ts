@@ -11,8 +11,11 @@ export const redisKeys = {
   cancelChannel: 'sg:cancel',
 };
 
-/** Stream entry ids are `0-<event id>`, so Redis ids equal SSE ids. */
-export const entryId = (eventId: number): string => `0-${eventId}`;
+/**
+ * Stream entry ids are `1-<event id>`: the sequence part equals the SSE id. (`0-0` is not a
+ * valid entry id, so the time part is 1 rather than 0.)
+ */
+export const entryId = (eventId: number): string => `1-${eventId}`;
 
 export function eventIdOf(entry: string): number {
   return Number(entry.slice(entry.indexOf('-') + 1));

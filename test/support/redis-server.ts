@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './nginx';
+
+export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data: Buffer) => {
+      resolve(data.toString().startsWith('+PONG'));
+      socket.destroy();
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A real redis-server on a free loopback port, with an append-only file so it can be stopped and
+ * restarted mid-test (an outage) without losing what it had stored, as a production Redis would.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'sg-redis-')));
+    await server.launch();
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--daemonize',
+      'no',
+    ];
+    const child = spawn(REDIS_BIN, args, { stdio: 'ignore' });
+    this.child = child;
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', (error) =>
+        reject(
+          new Error(`cannot run ${REDIS_BIN} (${error.message}); apt-get install -y redis-server`),
+        ),
+      );
+    });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (await Promise.race([ping(this.port), failed])) return;
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    throw new Error('redis-server did not answer PING within 10 s');
+  }
+}
