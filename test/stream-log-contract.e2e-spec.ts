@@ -244,7 +244,7 @@ describe('RedisStreamLog specifics', () => {
     log.append(id, token(2, 'outage'));
     await expect(log.meta(id)).rejects.toBeInstanceOf(StreamLogUnavailableError);
     await expect(log.range(id, -1, 10)).rejects.toBeInstanceOf(StreamLogUnavailableError);
-    expect((log).appendFailures).toBeGreaterThan(0);
+    expect(log.appendFailures).toBeGreaterThan(0);
 
     await redis.restart();
     await eventually(() => Promise.resolve(log.isHealthy()), 5000);

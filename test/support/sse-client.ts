@@ -55,6 +55,8 @@ export async function readStream(
   let stop = false;
   const parser = createParser({
     onEvent: (message) => {
+      // Once the caller has stopped, later events in the same network chunk were never "read".
+      if (stop) return;
       const event = { id: message.id, event: message.event, data: message.data, at: elapsed() };
       result.events.push(event);
       if (options.onEvent?.(event) === true) stop = true;
@@ -70,7 +72,10 @@ export async function readStream(
     result.raw += text;
     parser.feed(text);
   }
-  if (stop) await reader?.cancel();
+  if (stop) {
+    // Closes the connection; rejects if the caller already aborted it, which is just as closed.
+    await reader?.cancel().catch(() => undefined);
+  }
   result.endedAt = elapsed();
   return result;
 }
