@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './nginx';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+// Relative to the project root, where npm and jest run, so it also works from compiled benches.
+const MAIN = join(process.cwd(), 'dist', 'main.js');
 
 export interface AppProcess {
   url: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const NGINX_BIN = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-const CONF_PATH = join(__dirname, '..', '..', 'nginx', 'nginx.conf');
+const CONF_PATH = join(process.cwd(), 'nginx', 'nginx.conf');
 
 export interface RenderOptions {
   appPorts: number[];
