@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { startAppProcess, type AppProcess } from './support/app-process';
 import { FakeOpenAIServer } from './support/fake-openai-server';
 import { startNginx, type RunningNginx } from './support/nginx';
@@ -102,6 +103,26 @@ describe('two instances behind real nginx, sharing a real Redis', () => {
     const liveResult = await live;
     expect(tokenText(liveResult)).toBe(TOKENS.join(''));
     for (const reader of readers) expect(reader.raw).toBe(liveResult.raw);
+  });
+
+  it('serves 300 attached readers through one pub/sub connection per process', async () => {
+    upstream.script('crowd', { tokens: TOKENS, delayMs: 20 });
+    const id = nextId('crowd');
+    expect((await startDetached(a.url, id, 'crowd')).status).toBe(202);
+    const readers = Array.from({ length: 300 }, (_, index) =>
+      attach(index % 2 === 0 ? b.url : proxy.url, id),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const admin = new Redis(redis.url);
+    const clients = String(await admin.call('CLIENT', 'LIST'))
+      .split('\n')
+      .filter((line) => line.includes('name=llm-stream-gateway'));
+    await admin.quit();
+    // Two connections per instance (commands, subscriber), however many readers.
+    expect(clients).toHaveLength(4);
+    const results = await Promise.all(readers);
+    for (const result of results) expect(result.raw).toBe(results[0].raw);
+    expect(tokenText(results[0])).toBe(TOKENS.join(''));
   });
 
   it('resumes through nginx after a drop at any point: no gap, no duplicate', async () => {

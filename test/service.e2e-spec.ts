@@ -28,6 +28,18 @@ describe('the built-in demo model (the offline default)', () => {
     expect(endReason(result)).toBe('stop');
   });
 
+  it('exports Prometheus metrics of the streams it ran', async () => {
+    const response = await request(service.url).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.text).toMatch(/^gateway_streams_started_total 1$/m);
+    expect(response.text).toMatch(/^gateway_streams_ended_total\{reason="stop"\} 1$/m);
+    expect(response.text).toMatch(/^gateway_stream_tokens_total [1-9]\d*$/m);
+    expect(response.text).toMatch(/^gateway_time_to_first_token_seconds_count 1$/m);
+    expect(response.text).toMatch(/^gateway_streams_active 0$/m);
+    expect(response.text).toMatch(/^gateway_stream_log_healthy 1$/m);
+    expect(response.text).toContain('process_resident_memory_bytes');
+  });
+
   it('answers health checks', async () => {
     await request(service.url).get('/health/live').expect(200, { status: 'ok' });
     await request(service.url).get('/health/ready').expect(200, { status: 'ok' });

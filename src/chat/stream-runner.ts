@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { AbortService, type StreamLease } from '../abort/abort.service';
 import { InstanceId } from '../lifecycle/instance-id';
+import { StreamMetrics } from '../metrics/stream-metrics';
 import { internalFailureEvents } from '../stream-log/failure-events';
 import { toLoggedEvent, type LoggedEvent } from '../stream-log/logged-event';
 import { StreamLog } from '../stream-log/stream-log';
@@ -35,6 +36,7 @@ export class StreamRunner {
     private readonly log: StreamLog,
     private readonly aborts: AbortService,
     private readonly instance: InstanceId,
+    private readonly metrics: StreamMetrics,
   ) {}
 
   /** Throws ConflictException for a taken id, StreamLogUnavailableError when storage is down. */
@@ -48,6 +50,7 @@ export class StreamRunner {
     });
     const lease = created ? this.aborts.register(requestId) : undefined;
     if (!lease) throw new ConflictException(`X-Request-Id "${requestId}" is already in use.`);
+    this.metrics.streamStarted();
     return { requestId, lease, events: this.run(options, lease) };
   }
 
@@ -61,17 +64,24 @@ export class StreamRunner {
     lease: StreamLease,
   ): AsyncGenerator<LoggedEvent, void, undefined> {
     const { requestId, request } = options;
+    const startedAt = performance.now();
+    let tokens = 0;
     let last: LoggedEvent | undefined;
     try {
       for await (const event of this.chat.stream({ requestId, request, signal: lease.signal })) {
+        if (event.type === 'token' && tokens++ === 0) {
+          this.metrics.firstToken((performance.now() - startedAt) / 1000);
+        }
         last = toLoggedEvent(event);
         this.log.append(requestId, last);
         yield last;
+        if (event.type === 'end') this.metrics.streamEnded(event.data.reason, tokens);
       }
     } catch (error: unknown) {
       // ChatService ends every stream itself; this only keeps a bug from leaving clients hanging.
       this.logger.error(`stream ${requestId} broke: ${String(error)}`);
       if (last?.type !== 'end') {
+        this.metrics.streamEnded('error', tokens);
         for (const event of internalFailureEvents((last?.id ?? -1) + 1, 'The server failed.')) {
           this.log.append(requestId, event);
           yield event;

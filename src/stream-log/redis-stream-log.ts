@@ -84,8 +84,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   private readonly queue: RedisAppendQueue;
   private readonly ttlSeconds: number;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Appends that failed (each batch counts once); exported as a metric. */
-  appendFailures = 0;
+  private failedAppends = 0;
 
   constructor(
     private readonly clients: RedisClients,
@@ -100,7 +99,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
       ttlSeconds: this.ttlSeconds,
       maxPendingPerStream: 10_000,
       onFailure: (error) => {
-        this.appendFailures++;
+        this.failedAppends++;
         this.logger.warn(`stream log append failed, will retry: ${String(error)}`);
       },
     });
@@ -122,6 +121,10 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     clearInterval(this.heartbeat);
     await this.queue.drain(Date.now() + DRAIN_ON_SHUTDOWN_MS);
     await this.clients.command.del(redisKeys.instance(this.instance.id)).catch(() => undefined);
+  }
+
+  override get appendFailures(): number {
+    return this.failedAppends;
   }
 
   get pendingAppends(): number {

@@ -51,4 +51,9 @@ export abstract class StreamLog {
 
   /** False while storage is unreachable; readiness reports it. */
   abstract isHealthy(): boolean;
+
+  /** Write batches that failed since start (they are retried); a metric. */
+  get appendFailures(): number {
+    return 0;
+  }
 }
