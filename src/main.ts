@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config/load-config';
 import { ConfigError } from './config/config-error';
 import { createApp } from './create-app';
@@ -22,8 +23,9 @@ async function bootstrap(): Promise<void> {
   server.headersTimeout = 66_000;
   installGracefulShutdown(app, config);
   await app.listen(config.port);
+  const { port } = server.address() as AddressInfo;
   process.stdout.write(
-    `llm-stream-gateway listening on :${config.port} (provider ${config.llm.provider}, model ${config.llm.model})\n`,
+    `llm-stream-gateway listening on :${port} (provider ${config.llm.provider}, model ${config.llm.model})\n`,
   );
 }
 

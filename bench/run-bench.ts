@@ -1,0 +1,140 @@
+/**
+ * `npm run bench` (full, under 15 min) / `npm run bench:quick` (under 2 min).
+ * Relays under test run one at a time on core 1; the fake upstream and this load generator run
+ * on core 0. Results: bench/results/latest.json, bench/README.md, bench/results/*.svg.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeOpenAIServer } from '../test/support/fake-openai-server';
+import { freePort, startNginx } from '../test/support/nginx';
+import { openAiEnv } from '../test/support/openai-env';
+import { RedisServer } from '../test/support/redis-server';
+import { writeReport, type BenchResults, type RelayResult } from './report';
+import { measureCancel, scriptCancel } from './scenarios/cancel';
+import { measureConcurrency, scriptConcurrency } from './scenarios/concurrency';
+import { directLatency, relayLatency, scriptLatency } from './scenarios/latency';
+import { measureResume, scriptResume } from './scenarios/resume';
+import { measureThroughput, scriptThroughput } from './scenarios/throughput';
+import { hasTaskset, pinSelfToCore0, startRelay, type RelaySpec } from './support/relay-process';
+
+const quick = process.argv.includes('--quick');
+const plan = quick
+  ? {
+      streams: 200,
+      tokens: 50,
+      gapMs: 10,
+      latencyRuns: 30,
+      open: 1_000,
+      slowTokens: 5,
+      cancelRuns: 30,
+      resumeRuns: 30,
+    }
+  : {
+      streams: 500,
+      tokens: 100,
+      gapMs: 10,
+      latencyRuns: 100,
+      open: 9_000,
+      slowTokens: 8,
+      cancelRuns: 100,
+      resumeRuns: 100,
+    };
+
+// The issue asks for 10,000 open streams; this machine's hard file limit is 20,000 and each
+// stream holds two sockets in the relay (client and upstream), so the full run stops at 9,000.
+
+const PEERS = 'dist-bench/bench/peers';
+
+async function main(): Promise<void> {
+  pinSelfToCore0();
+  mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
+  const upstream = new FakeOpenAIServer();
+  const upstreamUrl = await upstream.start();
+  scriptThroughput(upstream, plan);
+  scriptLatency(upstream);
+  scriptConcurrency(upstream, plan.slowTokens);
+  scriptCancel(upstream);
+  scriptResume(upstream);
+  const redis = await RedisServer.start();
+  const gatewayEnv = openAiEnv(upstreamUrl, {
+    MAX_CONCURRENT_STREAMS: '50000',
+    LOG_LEVEL: 'error',
+  });
+  const relays: RelaySpec[] = [
+    { name: 'raw byte pipe (floor)', script: `${PEERS}/raw-pipe.js` },
+    { name: 'Express + openai SDK', script: `${PEERS}/express-openai-sdk.js` },
+    { name: 'Express + LangChain, naive', script: `${PEERS}/express-langchain.js` },
+    { name: 'Vercel AI SDK streamText', script: `${PEERS}/ai-sdk.js` },
+    { name: 'NestJS @Sse() + LangChain', script: `${PEERS}/nest-sse.js`, method: 'GET' },
+    { name: 'this service, log in memory', script: 'dist/main.js', env: gatewayEnv, gateway: true },
+    {
+      name: 'this service, log in Redis',
+      script: 'dist/main.js',
+      env: { ...gatewayEnv, REDIS_URL: redis.url },
+      gateway: true,
+    },
+  ];
+  const results: RelayResult[] = [];
+  const extra: BenchResults['gateway'] = {};
+  try {
+    const direct = await directLatency(upstreamUrl, plan.latencyRuns);
+    for (const spec of relays) {
+      process.stdout.write(`· ${spec.name}\n`);
+      const relay = await startRelay(spec, upstreamUrl, spec.gateway ? await freePort() : 0);
+      try {
+        const throughput = await measureThroughput(relay, plan);
+        const latency = await relayLatency(relay.url, plan.latencyRuns, spec.method);
+        results.push({ name: spec.name, ours: spec.gateway === true, throughput, latency });
+        if (spec.name === 'Express + openai SDK' || spec.name === 'this service, log in memory') {
+          const concurrency = await measureConcurrency(relay, plan.open, plan.slowTokens);
+          results[results.length - 1].concurrency = concurrency;
+        }
+        if (spec.name === 'this service, log in memory') {
+          const proxy = await startNginx([relay.port]);
+          extra.latencyThroughNginx = await relayLatency(proxy.url, plan.latencyRuns);
+          await proxy.stop();
+          extra.cancelSameInstance = await measureCancel({
+            upstream,
+            streamUrl: relay.url,
+            cancelUrl: relay.url,
+            runs: plan.cancelRuns,
+          });
+          extra.resumeMemory = await measureResume(relay.url, plan.resumeRuns);
+        }
+        if (spec.name === 'this service, log in Redis') {
+          const other = await startRelay(spec, upstreamUrl, await freePort());
+          extra.cancelCrossInstance = await measureCancel({
+            upstream,
+            streamUrl: relay.url,
+            cancelUrl: other.url,
+            runs: plan.cancelRuns,
+          });
+          await other.stop();
+          extra.resumeRedis = await measureResume(relay.url, plan.resumeRuns);
+        }
+      } finally {
+        await relay.stop();
+      }
+    }
+    await writeReport({
+      when: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      pinned: hasTaskset,
+      plan,
+      directLatency: direct,
+      relays: results,
+      gateway: extra,
+    });
+  } finally {
+    await redis.stop();
+    await upstream.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+import type { FakeOpenAIServer } from '../../test/support/fake-openai-server';
+import { runStream } from '../support/load-client';
+import { processCpuMicros } from '../support/proc-cpu';
+import type { RunningRelay } from '../support/relay-process';
+import { round } from '../support/stats';
+
+export interface ThroughputOptions {
+  streams: number;
+  tokens: number;
+  gapMs: number;
+}
+
+export interface ThroughputResult {
+  cpuMicrosPerToken: number;
+  tokens: number;
+  wallMs: number;
+}
+
+const PROMPT = 'throughput';
+
+export function scriptThroughput(upstream: FakeOpenAIServer, options: ThroughputOptions): void {
+  upstream.script(PROMPT, {
+    tokens: Array.from({ length: options.tokens }, (_, index) => `w${index} `),
+    delayMs: options.gapMs,
+  });
+}
+
+async function load(relay: RunningRelay, streams: number): Promise<number> {
+  const method = relay.spec.method ?? 'POST';
+  const url =
+    method === 'GET'
+      ? `${relay.url}/api/chat/stream?query=${PROMPT}`
+      : `${relay.url}/api/chat/stream`;
+  const results = await Promise.all(
+    Array.from({ length: streams }, () =>
+      runStream({ url, method, body: method === 'POST' ? { query: PROMPT } : undefined }),
+    ),
+  );
+  return results.reduce((sum, result) => sum + result.tokens, 0);
+}
+
+/** Scenario 1: CPU the relay spends per relayed token, many streams at once. */
+export async function measureThroughput(
+  relay: RunningRelay,
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
+  await load(relay, Math.min(50, options.streams)); // warm-up: JIT, pools
+  const before = processCpuMicros(relay.pid);
+  const started = performance.now();
+  const tokens = await load(relay, options.streams);
+  const wallMs = performance.now() - started;
+  const cpu = processCpuMicros(relay.pid) - before;
+  const expected = options.streams * options.tokens;
+  if (tokens !== expected)
+    throw new Error(`${relay.spec.name}: relayed ${tokens} of ${expected} tokens`);
+  return { cpuMicrosPerToken: round(cpu / tokens), tokens, wallMs: round(wallMs) };
+}

@@ -1,0 +1,89 @@
+import { Agent, request } from 'node:http';
+
+/** One stream as the load generator saw it. */
+export interface StreamTiming {
+  status: number;
+  tokens: number;
+  /** ms from sending the request to the first token frame */
+  firstTokenMs: number;
+  /** arrival time (ms, performance.now) of each token frame, when recorded */
+  tokenTimes: number[];
+  endedMs: number;
+}
+
+export interface StreamRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  headers?: Record<string, string>;
+  recordTimes?: boolean;
+  /** Called once with the first token, e.g. to send a cancel. */
+  onFirstToken?: () => void;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+/** A token frame carries non-empty content (the upstream's role frame has `"content":""`). */
+const TOKEN_MARK = '"content":"';
+
+/**
+ * A deliberately lean SSE reader, so the load generator stays cheap next to the relay under test:
+ * it counts token frames by their non-empty `"content"` and timestamps them, without full parsing.
+ */
+export function runStream(options: StreamRequest): Promise<StreamTiming> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const timing: StreamTiming = {
+      status: 0,
+      tokens: 0,
+      firstTokenMs: -1,
+      tokenTimes: [],
+      endedMs: 0,
+    };
+    const req = request(
+      options.url,
+      {
+        method: options.method ?? 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', ...options.headers },
+      },
+      (res) => {
+        timing.status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const now = performance.now();
+          let index = chunk.indexOf(TOKEN_MARK);
+          while (index !== -1) {
+            const empty = chunk.charCodeAt(index + TOKEN_MARK.length) === 34; // '"'
+            index = chunk.indexOf(TOKEN_MARK, index + TOKEN_MARK.length);
+            if (empty) continue;
+            if (timing.tokens === 0) {
+              timing.firstTokenMs = now - started;
+              options.onFirstToken?.();
+            }
+            timing.tokens++;
+            if (options.recordTimes) timing.tokenTimes.push(now);
+          }
+        });
+        res.on('end', () => {
+          timing.endedMs = performance.now() - started;
+          resolve(timing);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function sendDelete(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'DELETE', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
