@@ -29,18 +29,19 @@ describe('cancelling streams by X-Request-Id', () => {
   it('DELETE ends the stream with reason cancelled and closes the upstream socket', async () => {
     upstream.script('cancel me', SLOW);
     let deleteSentAt = 0;
-    let deleteResponse: Response | undefined;
+    let deleting: Promise<Response> | undefined;
     const result = await readStream(streamUrl, {
       body: { query: 'cancel me' },
       headers: { 'x-request-id': 'cancel-1' },
       onEvent: (event) => {
         if (event.id === '5' && deleteSentAt === 0) {
           deleteSentAt = Date.now();
-          void cancel('cancel-1').then((response) => (deleteResponse = response));
+          deleting = cancel('cancel-1');
         }
       },
     });
 
+    const deleteResponse = await deleting;
     expect(deleteResponse?.status).toBe(202);
     expect(await deleteResponse?.json()).toEqual({ requestId: 'cancel-1', status: 'cancelling' });
     expect(endReason(result)).toBe('cancelled');

@@ -69,7 +69,7 @@ describe('through real nginx with nginx/nginx.conf', () => {
 
   it('passes the app-generated request id to the client and lets it cancel through nginx', async () => {
     upstream.script('cancel via nginx', { tokens: TOKENS, delayMs: GAP_MS });
-    let cancelStatus = 0;
+    let cancelling: Promise<Response> | undefined;
     let requestId = '';
     const result = await readStream(`${proxy.url}/api/chat/stream`, {
       body: { query: 'cancel via nginx' },
@@ -78,13 +78,11 @@ describe('through real nginx with nginx/nginx.conf', () => {
           requestId = (JSON.parse(event.data) as { requestId: string }).requestId;
         }
         if (event.id !== '2') return;
-        void fetch(`${proxy.url}/api/chat/streams/${requestId}`, { method: 'DELETE' }).then(
-          (response) => (cancelStatus = response.status),
-        );
+        cancelling = fetch(`${proxy.url}/api/chat/streams/${requestId}`, { method: 'DELETE' });
       },
     });
     expect(result.headers.get('x-request-id')).toBe(requestId);
-    expect(cancelStatus).toBe(202);
+    expect((await cancelling)?.status).toBe(202);
     expect(endReason(result)).toBe('cancelled');
     await expect(upstream.requestsFor('cancel via nginx')[0].aborted).resolves.toBeGreaterThan(0);
   });

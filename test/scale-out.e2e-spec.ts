@@ -160,7 +160,7 @@ describe('two instances behind real nginx, sharing a real Redis', () => {
     upstream.script('cancel across', { tokens: TOKENS, delayMs: 50 });
     const id = nextId('xcancel');
     let deletedAt = 0;
-    let deleteStatus = 0;
+    let deleting: Promise<Response> | undefined;
     const attached = (async () => {
       await waitFor(() => upstream.requestsFor('cancel across').length > 0);
       return attach(b.url, id);
@@ -171,12 +171,10 @@ describe('two instances behind real nginx, sharing a real Redis', () => {
       onEvent: (event) => {
         if (event.id !== '4') return;
         deletedAt = Date.now();
-        void fetch(`${b.url}/api/chat/streams/${id}`, { method: 'DELETE' }).then(
-          (response) => (deleteStatus = response.status),
-        );
+        deleting = fetch(`${b.url}/api/chat/streams/${id}`, { method: 'DELETE' });
       },
     });
-    expect(deleteStatus).toBe(202);
+    expect((await deleting)?.status).toBe(202);
     expect(endReason(live)).toBe('cancelled');
     expect(endReason(await attached)).toBe('cancelled');
     const abortedAt = await upstream.requestsFor('cancel across')[0].aborted;

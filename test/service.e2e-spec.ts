@@ -67,26 +67,25 @@ describe('API keys', () => {
   });
 
   it('only the key that started a stream can cancel it; to others it does not exist', async () => {
-    let otherStatus = 0;
-    let ownStatus = 0;
+    let statuses: Promise<number[]> | undefined;
     const result = await readStream(`${service.url}/api/chat/stream`, {
       body: { query: 'owned' },
       headers: { authorization: 'Bearer key-one', 'x-request-id': 'owned-1' },
       onEvent: (event) => {
         if (event.id !== '2') return;
-        void (async () => {
+        statuses = (async () => {
           const del = (key: string): Promise<Response> =>
             fetch(`${service.url}/api/chat/streams/owned-1`, {
               method: 'DELETE',
               headers: { authorization: `Bearer ${key}` },
             });
-          otherStatus = (await del('key-two')).status;
-          ownStatus = (await del('key-one')).status;
+          const other = (await del('key-two')).status;
+          const own = (await del('key-one')).status;
+          return [other, own];
         })();
       },
     });
-    expect(otherStatus).toBe(404);
-    expect(ownStatus).toBe(202);
+    expect(await statuses).toEqual([404, 202]);
     expect(endReason(result)).toBe('cancelled');
   });
 });

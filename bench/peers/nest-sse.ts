@@ -4,6 +4,8 @@ import { Controller, Module, Query, Sse, type MessageEvent } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { ChatOpenAI } from '@langchain/openai';
 import { from, map, type Observable } from 'rxjs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { announce, MODEL, PORT, UPSTREAM_URL } from './peer-env';
 
 const model = new ChatOpenAI({
@@ -33,7 +35,8 @@ class AppModule {}
 async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule, { logger: false });
   await app.listen(PORT, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const server: Server = app.getHttpServer();
+  const address = server.address() as AddressInfo;
   announce(address.port);
 }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AIMessageChunk } from '@langchain/core/messages';
 import { abortKindOf, StreamAbortReason } from '../abort/stream-abort-reason';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
+import { streamChatChunks } from '../llm/stream-chat-chunks';
 import type { ChatEvent, UsageData } from './chat-event';
 import { ChatEventSequence } from './chat-event-sequence';
 import type { ChatRequest } from './chat-request';
@@ -53,10 +53,8 @@ export class ChatService {
     try {
       let hitLength = false;
       const model = this.models.get(request);
-      const chunks = await model.stream(toLangChainMessages(request.messages), {
-        signal: upstream.signal,
-      });
-      for await (const chunk of chunks as AsyncIterable<AIMessageChunk>) {
+      const messages = toLangChainMessages(request.messages);
+      for await (const chunk of streamChatChunks(model, messages, upstream.signal)) {
         watchdog.chunkArrived();
         const content = chunkText(chunk);
         if (content.length > 0) yield sequence.make('token', { content });

@@ -13,6 +13,8 @@ export interface SseWriterOptions {
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Set on every write; the heartbeat timer reads it instead of being re-armed per token. */
+  private lastWriteAt = 0;
   private lastEvent: LoggedEvent | undefined;
 
   constructor(
@@ -47,6 +49,7 @@ export class SseWriter {
     });
     this.res.flushHeaders();
     this.res.write(SSE_PREAMBLE);
+    this.lastWriteAt = performance.now();
     this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
   }
 
@@ -55,7 +58,7 @@ export class SseWriter {
     this.lastEvent = event;
     if (this.closed) return;
     const flushed = this.res.write(event.frame);
-    this.heartbeat?.refresh();
+    this.lastWriteAt = performance.now();
     if (!flushed) await this.drainOrClose();
   }
 
@@ -68,8 +71,13 @@ export class SseWriter {
 
   private ping(): void {
     if (this.closed) return;
-    this.res.write(SSE_PING);
-    this.heartbeat?.refresh();
+    const quietFor = performance.now() - this.lastWriteAt;
+    if (quietFor >= this.options.heartbeatMs) {
+      this.res.write(SSE_PING);
+      this.lastWriteAt = performance.now();
+    }
+    const next = this.options.heartbeatMs - (performance.now() - this.lastWriteAt);
+    this.heartbeat = setTimeout(() => this.ping(), Math.max(1, next));
   }
 
   private drainOrClose(): Promise<void> {
