@@ -58,7 +58,10 @@ export class ChatController {
     try {
       // With onDisconnect "continue" the loop runs on after a hang-up: writes are dropped, the
       // log keeps every event for a later attach.
-      for await (const event of stream.events) await writer.write(event);
+      for await (const event of stream.events) {
+        const backpressure = writer.write(event);
+        if (backpressure) await backpressure;
+      }
     } finally {
       writer.end();
     }

@@ -100,7 +100,10 @@ export class StreamsController {
         signal: reader.signal,
         pollMs: FOLLOW_POLL_MS,
       });
-      for await (const event of events) await writer.write(event);
+      for await (const event of events) {
+        const backpressure = writer.write(event);
+        if (backpressure) await backpressure;
+      }
     } catch {
       // Storage failed mid-follow: close without [DONE]; the client resumes from its last id.
       res.destroy();

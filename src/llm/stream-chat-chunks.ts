@@ -14,20 +14,26 @@ import { ChatGenerationChunk } from '@langchain/core/outputs';
  * and abort handling are unchanged. Models without a streaming implementation fall back to
  * `stream()`, which invokes them once.
  */
-export async function* streamChatChunks(
+export function streamChatChunks(
+  model: BaseChatModel,
+  messages: BaseMessage[],
+  signal: AbortSignal,
+): AsyncIterable<ChatGenerationChunk> {
+  if (model._streamResponseChunks === BaseChatModel.prototype._streamResponseChunks) {
+    return invokeOnce(model, messages, signal);
+  }
+  // Returned as is, not wrapped: every async-generator layer costs promises per token. The
+  // providers check the signal between chunks themselves.
+  const options = { signal } as BaseChatModelCallOptions & typeof model.ParsedCallOptions;
+  return model._streamResponseChunks(messages, options);
+}
+
+async function* invokeOnce(
   model: BaseChatModel,
   messages: BaseMessage[],
   signal: AbortSignal,
 ): AsyncGenerator<ChatGenerationChunk> {
-  if (model._streamResponseChunks === BaseChatModel.prototype._streamResponseChunks) {
-    for await (const message of await model.stream(messages, { signal })) {
-      yield new ChatGenerationChunk({ text: message.text, message });
-    }
-    return;
-  }
-  const options = { signal } as BaseChatModelCallOptions & typeof model.ParsedCallOptions;
-  for await (const chunk of model._streamResponseChunks(messages, options)) {
-    signal.throwIfAborted();
-    yield chunk;
+  for await (const message of await model.stream(messages, { signal })) {
+    yield new ChatGenerationChunk({ text: message.text, message });
   }
 }

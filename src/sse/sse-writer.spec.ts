@@ -84,11 +84,13 @@ describe('SseWriter', () => {
     writer.open();
     res.acceptWrites = false;
     let resolved = false;
-    const pending = writer
-      .write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }))
-      .then(() => {
-        resolved = true;
-      });
+    const backpressure = writer.write(
+      toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }),
+    );
+    expect(backpressure).toBeInstanceOf(Promise);
+    const pending = backpressure?.then(() => {
+      resolved = true;
+    });
     await new Promise((resolve) => setImmediate(resolve));
     expect(resolved).toBe(false);
     res.emit('drain');
@@ -107,6 +109,15 @@ describe('SseWriter', () => {
     res.destroyed = true;
     res.emit('close');
     await expect(pending).resolves.toBeUndefined();
+    writer.end();
+  });
+
+  it('costs no promise while the socket takes the writes', () => {
+    const { writer } = makeWriter();
+    writer.open();
+    expect(
+      writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } })),
+    ).toBeUndefined();
     writer.end();
   });
 

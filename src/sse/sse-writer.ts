@@ -53,13 +53,16 @@ export class SseWriter {
     this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
   }
 
-  /** Writes one event; resolves once the socket can take more (the `drain` after a full buffer). */
-  async write(event: LoggedEvent): Promise<void> {
+  /**
+   * Writes one event. Returns a promise only when the socket buffer is full (resolved on `drain`
+   * or close), so the common case costs no promise: `const wait = writer.write(e); if (wait) await wait`.
+   */
+  write(event: LoggedEvent): Promise<void> | undefined {
     this.lastEvent = event;
-    if (this.closed) return;
+    if (this.closed) return undefined;
     const flushed = this.res.write(event.frame);
     this.lastWriteAt = performance.now();
-    if (!flushed) await this.drainOrClose();
+    return flushed ? undefined : this.drainOrClose();
   }
 
   /** Writes `[DONE]` and ends the response; safe to call more than once. */
