@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Controller, Module, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ChatOpenAI } from '@langchain/openai';
 import { from, map, type Observable } from 'rxjs';
 import type { Server } from 'node:http';
@@ -33,7 +34,7 @@ class ChatController {
 class AppModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false });
   await app.listen(PORT, '127.0.0.1');
   const server: Server = app.getHttpServer();
   const address = server.address() as AddressInfo;
