@@ -61,7 +61,7 @@ function markdown(results: BenchResults): string {
   const ratio = ours ? round(ours.throughput.cpuMicrosPerToken / sdk) : undefined;
   const concurrencyRow = (relay: RelayResult | undefined): string =>
     relay?.concurrency
-      ? `| ${relay.name} | ${relay.concurrency.openStreams} | ${relay.concurrency.completed} | ${relay.concurrency.rssPerStreamKb} | ${relay.concurrency.interTokenLagP50Ms} / ${relay.concurrency.interTokenLagP99Ms} |`
+      ? `| ${relay.name} | ${relay.concurrency.openStreams} | ${relay.concurrency.completed} (${relay.concurrency.failed}) | ${relay.concurrency.rssPerStreamKb} | ${relay.concurrency.interTokenLagP50Ms} / ${relay.concurrency.interTokenLagP99Ms} |`
       : '';
   return `# Benchmarks
 
@@ -87,10 +87,10 @@ ${rows.join('\n')}
 
 ## Many open streams
 
-Streams opened in batches of 500 up to the count below, each sending 1 token per second; RSS
+Streams opened in batches of 200 every 50 ms up to the count below, each sending 1 token per second; RSS
 sampled at the plateau.
 
-| relay | open streams | completed | RSS per stream (KB) | inter-token lag p50 / p99 (ms) |
+| relay | open streams | completed (failed) | RSS per stream (KB) | inter-token lag p50 / p99 (ms) |
 |---|---:|---:|---:|---:|
 ${concurrencyRow(ours)}
 ${concurrencyRow(sdkRelay)}

@@ -19,6 +19,8 @@ export interface StreamRequest {
   recordTimes?: boolean;
   /** Called once with the first token, e.g. to send a cancel. */
   onFirstToken?: () => void;
+  /** Fails the stream if it has not ended by then, so a stuck relay cannot hang the bench. */
+  timeoutMs?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
@@ -73,6 +75,7 @@ export function runStream(options: StreamRequest): Promise<StreamTiming> {
       },
     );
     req.on('error', reject);
+    req.setTimeout(options.timeoutMs ?? 120_000, () => req.destroy(new Error('stream timed out')));
     req.end(body);
   });
 }
