@@ -1,5 +1,5 @@
 import type { FakeOpenAIServer } from '../../test/support/fake-openai-server';
-import { runStream } from '../support/load-client';
+import { runStream, type StreamTiming } from '../support/load-client';
 import { processCpuMicros } from '../support/proc-cpu';
 import type { RunningRelay } from '../support/relay-process';
 import { round } from '../support/stats';
@@ -33,11 +33,16 @@ async function load(relay: RunningRelay, streams: number): Promise<number> {
     method === 'GET'
       ? `${relay.url}/api/chat/stream?query=${PROMPT}`
       : `${relay.url}/api/chat/stream`;
-  const results = await Promise.all(
-    Array.from({ length: streams }, () =>
+  // Opened in bursts of 100: 500 simultaneous connects overflow a busy relay's accept queue
+  // (ECONNRESET here), which would measure the kernel rather than the relay.
+  const pending: Promise<StreamTiming>[] = [];
+  for (let index = 0; index < streams; index++) {
+    if (index > 0 && index % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    pending.push(
       runStream({ url, method, body: method === 'POST' ? { query: PROMPT } : undefined }),
-    ),
-  );
+    );
+  }
+  const results = await Promise.all(pending);
   return results.reduce((sum, result) => sum + result.tokens, 0);
 }
 

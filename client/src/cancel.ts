@@ -1,4 +1,4 @@
-import { ChatHttpError } from './errors';
+import { ChatHttpError } from './errors.js';
 
 export interface CancelOptions {
   baseUrl: string;

@@ -1,5 +1,5 @@
-export { cancel, type CancelOptions } from './cancel';
-export { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors';
+export { cancel, type CancelOptions } from './cancel.js';
+export { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors.js';
 export type {
   ChatStreamEvent,
   ConnectionState,
@@ -7,11 +7,11 @@ export type {
   StartEvent,
   TokenEvent,
   UsageEvent,
-} from './events';
+} from './events.js';
 export {
   ChatStream,
   streamChat,
   type ChatRequestBody,
   type RetryOptions,
   type StreamChatOptions,
-} from './stream-chat';
+} from './stream-chat.js';

@@ -1,8 +1,8 @@
-import { cancel } from './cancel';
-import { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors';
-import type { ChatStreamEvent, ConnectionState, EndEvent } from './events';
-import { sseMessages } from './sse-frames';
-import { parseMessage, type ErrorEventData } from './to-event';
+import { cancel } from './cancel.js';
+import { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors.js';
+import type { ChatStreamEvent, ConnectionState, EndEvent } from './events.js';
+import { sseMessages } from './sse-frames.js';
+import { parseMessage, type ErrorEventData } from './to-event.js';
 
 export interface ChatRequestBody {
   query?: string;
@@ -53,7 +53,8 @@ const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
     }
     function aborted(): void {
       clearTimeout(timer);
-      reject(signal?.reason);
+      const reason: unknown = signal?.reason;
+      reject(reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError'));
     }
     signal?.addEventListener('abort', aborted, { once: true });
   });

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { ChatStreamEvent } from './events';
+import type { ChatStreamEvent } from './events.js';
 
 export interface ErrorEventData {
   code: string;
