@@ -4,6 +4,7 @@ import type { CancelResult } from './scenarios/cancel';
 import type { ConcurrencyResult } from './scenarios/concurrency';
 import type { LatencyResult } from './scenarios/latency';
 import type { ResumeResult } from './scenarios/resume';
+import type { SingleRequestResult } from './scenarios/single-request';
 import type { ThroughputResult } from './scenarios/throughput';
 import { writeBarChart } from './support/chart';
 import { round } from './support/stats';
@@ -29,6 +30,8 @@ export interface BenchResults {
     cancelCrossInstance?: CancelResult;
     resumeMemory?: ResumeResult;
     resumeRedis?: ResumeResult;
+    singleDemo?: SingleRequestResult;
+    singleFakeUpstream?: SingleRequestResult;
   };
 }
 
@@ -71,6 +74,16 @@ the same run. CPU is read from the relay process itself (\`/proc/<pid>/stat\`), 
 Ratios are what we defend; absolute numbers depend on the machine.
 
 ![CPU per relayed token](results/throughput.svg)
+
+## What one user waits for
+
+One question at a time (p50). A non-streaming endpoint would show nothing until the whole
+answer is done; here the status line, the request id and the first words arrive almost at once.
+
+| model | first byte (headers, request id) | first token | whole answer | tokens |
+|---|---:|---:|---:|---:|
+| built-in demo model (60 ms per word) | ${g.singleDemo?.timeToFirstByteMs} ms | ${g.singleDemo?.timeToFirstTokenMs} ms | ${g.singleDemo?.fullAnswerMs} ms | ${g.singleDemo?.tokens} |
+| fake OpenAI upstream (20 ms per token) | ${g.singleFakeUpstream?.timeToFirstByteMs} ms | ${g.singleFakeUpstream?.timeToFirstTokenMs} ms | ${g.singleFakeUpstream?.fullAnswerMs} ms | ${g.singleFakeUpstream?.tokens} |
 
 ## Throughput and time to first token
 

@@ -14,6 +14,7 @@ import { measureCancel, scriptCancel } from './scenarios/cancel';
 import { measureConcurrency, scriptConcurrency } from './scenarios/concurrency';
 import { directLatency, relayLatency, scriptLatency } from './scenarios/latency';
 import { measureResume, scriptResume } from './scenarios/resume';
+import { measureSingleRequest } from './scenarios/single-request';
 import { measureThroughput, scriptThroughput } from './scenarios/throughput';
 import { hasTaskset, pinSelfToCore0, startRelay, type RelaySpec } from './support/relay-process';
 
@@ -117,6 +118,25 @@ async function main(): Promise<void> {
         await relay.stop();
       }
     }
+    const demo = await startRelay(
+      {
+        name: 'this service, demo model',
+        script: 'dist/main.js',
+        env: { LOG_LEVEL: 'error' },
+        gateway: true,
+      },
+      upstreamUrl,
+      await freePort(),
+    );
+    extra.singleDemo = await measureSingleRequest(demo.url, 'Why is the sky blue?', quick ? 3 : 10);
+    await demo.stop();
+    const fake = await startRelay(relays[5], upstreamUrl, await freePort());
+    upstream.script('single', {
+      tokens: Array.from({ length: 50 }, (_, i) => `s${i} `),
+      delayMs: 20,
+    });
+    extra.singleFakeUpstream = await measureSingleRequest(fake.url, 'single', quick ? 5 : 20);
+    await fake.stop();
     await writeReport({
       when: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure the real programs the tests drive are installed: nginx and redis-server (Debian
-# packages). Installs them with apt-get when this is Debian/Ubuntu and we may; otherwise fails
+# Makes sure the real programs the tests drive are installed: nginx, redis-server and chromium
+# (Debian packages). Installs them with apt-get when this is Debian/Ubuntu and we may; otherwise fails
 # and says exactly what to install. Tests never skip because a program is missing.
 set -euo pipefail
 
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -3,6 +3,8 @@ import { Agent, request } from 'node:http';
 /** One stream as the load generator saw it. */
 export interface StreamTiming {
   status: number;
+  /** ms from sending the request to the response headers (time to first byte) */
+  headersMs: number;
   tokens: number;
   /** ms from sending the request to the first token frame */
   firstTokenMs: number;
@@ -23,7 +25,10 @@ export interface StreamRequest {
   timeoutMs?: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+// No keep-alive: a pooled socket the relay is just closing (Express: after 5 s idle) would reset
+// a stream now and then, which measures the race, not the relay. Every relay pays the same
+// connection setup per stream.
+const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
 /** A token frame carries non-empty content (the upstream's role frame has `"content":""`). */
 const TOKEN_MARK = '"content":"';
 
@@ -37,6 +42,7 @@ export function runStream(options: StreamRequest): Promise<StreamTiming> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const timing: StreamTiming = {
       status: 0,
+      headersMs: 0,
       tokens: 0,
       firstTokenMs: -1,
       tokenTimes: [],
@@ -51,6 +57,7 @@ export function runStream(options: StreamRequest): Promise<StreamTiming> {
       },
       (res) => {
         timing.status = res.statusCode ?? 0;
+        timing.headersMs = performance.now() - started;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           const now = performance.now();
