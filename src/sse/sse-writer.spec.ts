@@ -21,6 +21,13 @@ class FakeResponse extends EventEmitter {
   flushHeaders(): void {
     this.headersFlushed = true;
   }
+  corks = 0;
+  cork(): void {
+    this.corks++;
+  }
+  uncork(): void {
+    this.corks--;
+  }
   write(chunk: string): boolean {
     this.chunks.push(chunk);
     return this.acceptWrites;
@@ -109,6 +116,23 @@ describe('SseWriter', () => {
     res.destroyed = true;
     res.emit('close');
     await expect(pending).resolves.toBeUndefined();
+    writer.end();
+  });
+
+  it('coalesces the writes of one tick and releases them on the next', async () => {
+    const { res, writer } = makeWriter();
+    writer.open();
+    writer.write(
+      toLoggedEvent({
+        id: 0,
+        type: 'usage',
+        data: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+      }),
+    );
+    writer.write(toLoggedEvent({ id: 1, type: 'end', data: { reason: 'stop' } }));
+    expect(res.corks).toBe(1);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(res.corks).toBe(0);
     writer.end();
   });
 

@@ -15,6 +15,7 @@ export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Set on every write; the heartbeat timer reads it instead of being re-armed per token. */
   private lastWriteAt = 0;
+  private corked = false;
   private lastEvent: LoggedEvent | undefined;
 
   constructor(
@@ -48,6 +49,7 @@ export class SseWriter {
       'X-Request-Id': this.options.requestId,
     });
     this.res.flushHeaders();
+    this.coalesce();
     this.res.write(SSE_PREAMBLE);
     this.lastWriteAt = performance.now();
     this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
@@ -60,6 +62,7 @@ export class SseWriter {
   write(event: LoggedEvent): Promise<void> | undefined {
     this.lastEvent = event;
     if (this.closed) return undefined;
+    this.coalesce();
     const flushed = this.res.write(event.frame);
     this.lastWriteAt = performance.now();
     return flushed ? undefined : this.drainOrClose();
@@ -69,7 +72,23 @@ export class SseWriter {
   end(): void {
     clearTimeout(this.heartbeat);
     if (this.closed) return;
+    this.coalesce();
     this.res.end(SSE_DONE);
+  }
+
+  /**
+   * Events written in the same tick (start after the preamble; usage, end and [DONE] at the
+   * close) leave in one socket write instead of one each; a lone token is not delayed, because
+   * the cork is released on the next tick.
+   */
+  private coalesce(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.res.uncork();
+    });
   }
 
   private ping(): void {
