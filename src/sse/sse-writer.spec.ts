@@ -122,14 +122,11 @@ describe('SseWriter', () => {
   it('coalesces the writes of one tick and releases them on the next', async () => {
     const { res, writer } = makeWriter();
     writer.open();
-    writer.write(
-      toLoggedEvent({
-        id: 0,
-        type: 'usage',
-        data: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
-      }),
-    );
-    writer.write(toLoggedEvent({ id: 1, type: 'end', data: { reason: 'stop' } }));
+    const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
+    expect(writer.write(toLoggedEvent({ id: 0, type: 'usage', data: usage }))).toBeUndefined();
+    expect(
+      writer.write(toLoggedEvent({ id: 1, type: 'end', data: { reason: 'stop' } })),
+    ).toBeUndefined();
     expect(res.corks).toBe(1);
     await new Promise((resolve) => process.nextTick(resolve));
     expect(res.corks).toBe(0);
