@@ -145,6 +145,56 @@ describe('the demo page in a real browser, through real nginx', () => {
     expect(upstream.requestsFor('cut')).toHaveLength(1); // resumed, never re-POSTed
   });
 
+  it('a plain EventSource attaches to a detached stream, reconnects by itself, and stops at the end', async () => {
+    const tokens = Array.from({ length: 30 }, (_, i) => `e${i} `);
+    upstream.script('eventsource', { tokens, delayMs: 100 });
+    const started = await fetch(`${pageUrl}/api/chat/streams`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'eventsource' }),
+    });
+    const { streamUrl } = (await started.json()) as { streamUrl: string };
+    await page.evaluate((url) => {
+      const state = { tokens: [] as string[], ids: [] as string[], errors: 0, ended: false };
+      (window as unknown as { esState: typeof state }).esState = state;
+      const source = new EventSource(url);
+      (window as unknown as { esSource: EventSource }).esSource = source;
+      source.onmessage = (event: MessageEvent<string>) => {
+        if (event.data === '[DONE]') return;
+        state.ids.push(event.lastEventId);
+        state.tokens.push((JSON.parse(event.data) as { content: string }).content);
+      };
+      source.addEventListener('end', () => (state.ended = true));
+      source.onerror = () => {
+        state.errors++;
+      };
+    }, streamUrl);
+    await page.waitForFunction(
+      () => (window as unknown as { esState: { tokens: string[] } }).esState.tokens.length >= 5,
+    );
+    network.cutAll(); // the browser's EventSource reconnects on its own, with Last-Event-ID
+    await page.waitForFunction(
+      () => (window as unknown as { esState: { ended: boolean } }).esState.ended,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const state = await page.evaluate(
+      () =>
+        (window as unknown as { esState: { tokens: string[]; ids: string[]; errors: number } })
+          .esState,
+    );
+    expect(state.tokens.join('')).toBe(tokens.join(''));
+    expect(state.errors).toBeGreaterThanOrEqual(1);
+    expect(new Set(state.ids).size).toBe(state.ids.length);
+    // After the end it reconnects once more (retry: 2000), gets 204, and stops for good.
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { esSource: EventSource }).esSource.readyState === EventSource.CLOSED,
+      undefined,
+      { timeout: 10_000 },
+    );
+  });
+
   it('renders hostile model output inert: no script runs, no handler survives', async () => {
     const hostile = [
       'Here: ',

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { LatchedWatcher } from './latched-watcher';
 import type { LoggedEvent } from './logged-event';
 import { StreamLog } from './stream-log';
 import type { NewStream, StreamMeta } from './stream-meta';
@@ -8,46 +9,8 @@ import type { StreamWatcher } from './stream-watcher';
 interface MemoryStream {
   meta: StreamMeta;
   events: LoggedEvent[];
-  watchers: Set<MemoryWatcher>;
+  watchers: Set<LatchedWatcher>;
   expiresAt: number;
-}
-
-class MemoryWatcher implements StreamWatcher {
-  private dirty = false;
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly detach: (watcher: MemoryWatcher) => void) {}
-
-  notify(): void {
-    this.dirty = true;
-    this.wake?.();
-  }
-
-  changed(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    if (this.dirty || signal.aborted) {
-      const was = this.dirty;
-      this.dirty = false;
-      return Promise.resolve(was);
-    }
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        this.wake = undefined;
-        const was = this.dirty;
-        this.dirty = false;
-        resolve(was);
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      signal.addEventListener('abort', finish, { once: true });
-      this.wake = finish;
-    });
-  }
-
-  close(): void {
-    this.wake?.();
-    this.detach(this);
-  }
 }
 
 /**
@@ -116,7 +79,7 @@ export class MemoryStreamLog extends StreamLog {
 
   watch(requestId: string): Promise<StreamWatcher> {
     const stream = this.streams.get(requestId);
-    const watcher = new MemoryWatcher((done) => stream?.watchers.delete(done));
+    const watcher: LatchedWatcher = new LatchedWatcher(() => stream?.watchers.delete(watcher));
     stream?.watchers.add(watcher);
     return Promise.resolve(watcher);
   }

@@ -10,6 +10,7 @@ import { InstanceId } from '../lifecycle/instance-id';
 import { RedisClients } from '../redis/redis-clients';
 import { RedisSubscriber } from '../redis/redis-subscriber';
 import type { ChatEventType } from '../chat/chat-event';
+import { LatchedWatcher } from './latched-watcher';
 import type { LoggedEvent } from './logged-event';
 import { RedisAppendQueue } from './redis-append-queue';
 import { entryId, eventIdOf, redisKeys } from './redis-keys';
@@ -34,43 +35,6 @@ function toLoggedEvent([id, fields]: RedisEntry): LoggedEvent {
     type: values.get('t') as ChatEventType,
     frame: values.get('f') ?? '',
   };
-}
-
-class RedisWatcher implements StreamWatcher {
-  private dirty = false;
-  private wake: (() => void) | undefined;
-  unsubscribe: () => void = () => undefined;
-
-  notify = (): void => {
-    this.dirty = true;
-    this.wake?.();
-  };
-
-  changed(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    if (this.dirty || signal.aborted) {
-      const was = this.dirty;
-      this.dirty = false;
-      return Promise.resolve(was);
-    }
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        this.wake = undefined;
-        const was = this.dirty;
-        this.dirty = false;
-        resolve(was);
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      signal.addEventListener('abort', finish, { once: true });
-      this.wake = finish;
-    });
-  }
-
-  close(): void {
-    this.wake?.();
-    this.unsubscribe();
-  }
 }
 
 /**
@@ -181,8 +145,9 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   }
 
   async watch(requestId: string): Promise<StreamWatcher> {
-    const watcher = new RedisWatcher();
-    watcher.unsubscribe = await this.call(() =>
+    let unsubscribe: () => void = () => undefined;
+    const watcher = new LatchedWatcher(() => unsubscribe());
+    unsubscribe = await this.call(() =>
       this.subscriber.subscribe(redisKeys.wake(requestId), watcher.notify),
     );
     return watcher;
