@@ -90,6 +90,43 @@ describe('API keys', () => {
   });
 });
 
+describe('per-key limit', () => {
+  let service: RunningApp;
+
+  beforeAll(async () => {
+    service = await startApp({
+      API_KEYS: 'k1,k2',
+      MAX_STREAMS_PER_KEY: '1',
+      DEMO_TOKEN_DELAY_MS: '50',
+    });
+  });
+  afterAll(() => service.close());
+
+  it('429 with Retry-After when a key already runs MAX_STREAMS_PER_KEY streams; others unaffected', async () => {
+    const controller = new AbortController();
+    const open = readStream(`${service.url}/api/chat/stream`, {
+      body: { query: 'hold' },
+      headers: { authorization: 'Bearer k1' },
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const refused = await request(service.url)
+      .post('/api/chat/stream')
+      .set('authorization', 'Bearer k1')
+      .send({ query: 'second' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    const other = await readStream(`${service.url}/api/chat/stream`, {
+      body: { query: 'other key', maxTokens: 2 },
+      headers: { authorization: 'Bearer k2' },
+    });
+    expect(other.status).toBe(200);
+    controller.abort();
+    await open;
+  });
+});
+
 describe('capacity', () => {
   let service: RunningApp;
 

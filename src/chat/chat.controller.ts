@@ -44,8 +44,8 @@ export class ChatController {
   private async serveStream(req: Request, res: Response, input: ChatRequestInput): Promise<void> {
     const request = toChatRequest(input, this.config);
     const requestId = resolveRequestId(req.headers['x-request-id']);
-    this.admission.check(res);
     const owner = streamOwner(req, this.config);
+    this.admission.check(res, owner);
     const stream = await this.runner.start({ requestId, request, owner });
     const writer = new SseWriter(res, { requestId, heartbeatMs: this.config.stream.heartbeatMs });
     // `req` emits 'close' as soon as the body is read; only the response tells a real hang-up.

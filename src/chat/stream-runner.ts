@@ -48,7 +48,7 @@ export class StreamRunner {
       instanceId: this.instance.id,
       createdAt: Date.now(),
     });
-    const lease = created ? this.aborts.register(requestId) : undefined;
+    const lease = created ? this.aborts.register(requestId, options.owner) : undefined;
     if (!lease) throw new ConflictException(`X-Request-Id "${requestId}" is already in use.`);
     this.metrics.streamStarted();
     return { requestId, lease, events: this.run(options, lease) };

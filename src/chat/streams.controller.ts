@@ -59,12 +59,9 @@ export class StreamsController {
     // Nobody holds this connection, so the generation always runs to its end.
     const request = toChatRequest({ ...body, onDisconnect: 'continue' }, this.config);
     const requestId = resolveRequestId(req.headers['x-request-id']);
-    this.admission.check(res);
-    const stream = await this.runner.start({
-      requestId,
-      request,
-      owner: streamOwner(req, this.config),
-    });
+    const owner = streamOwner(req, this.config);
+    this.admission.check(res, owner);
+    const stream = await this.runner.start({ requestId, request, owner });
     void this.runner.runDetached(stream);
     const streamUrl = `/api/chat/streams/${encodeURIComponent(requestId)}`;
     res.setHeader('Location', streamUrl);

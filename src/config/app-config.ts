@@ -22,6 +22,8 @@ export interface AppConfig {
   };
   readonly limits: {
     readonly maxConcurrentStreams: number;
+    /** Running streams one API key may hold in this process (API_KEYS mode); 0: no limit. */
+    readonly maxStreamsPerKey: number;
     readonly maxQueryChars: number;
     readonly maxInputChars: number;
     readonly bodyLimitBytes: number;

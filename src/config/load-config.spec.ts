@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(config.llm.provider).toBe('demo');
     expect(config.limits).toEqual({
       maxConcurrentStreams: 1000,
+      maxStreamsPerKey: 100,
       maxQueryChars: 32_000,
       maxInputChars: 128_000,
       bodyLimitBytes: 1024 * 1024,

@@ -67,6 +67,7 @@ export function loadConfig(env: Env): AppConfig {
     llm: readLlmConfig(env),
     limits: {
       maxConcurrentStreams: readInt(env, 'MAX_CONCURRENT_STREAMS', { fallback: 1000, min: 1 }),
+      maxStreamsPerKey: readInt(env, 'MAX_STREAMS_PER_KEY', { fallback: 100, min: 0 }),
       maxQueryChars,
       maxInputChars,
       bodyLimitBytes: readByteSize(env, 'BODY_LIMIT', 1024 * 1024),
