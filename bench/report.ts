@@ -52,7 +52,8 @@ function markdown(results: BenchResults): string {
   const rows = results.relays.map((relay) => {
     const ratio = round(relay.throughput.cpuMicrosPerToken / sdk);
     const name = relay.ours ? `**${relay.name}**` : relay.name;
-    return `| ${name} | ${relay.throughput.cpuMicrosPerToken} | ${ratio}× | ${added(relay.latency)} |`;
+    const passes = (relay.throughput.samples ?? []).join(', ');
+    return `| ${name} | ${relay.throughput.cpuMicrosPerToken} | ${passes} | ${ratio}× | ${added(relay.latency)} |`;
   });
   const ours = results.relays.find((relay) => relay.name === 'this service, log in memory');
   const sdkRelay = results.relays.find((relay) => relay.name === SDK_RELAY);
@@ -87,11 +88,12 @@ answer is done; here the status line, the request id and the first words arrive 
 
 ## Throughput and time to first token
 
-${plan.streams} concurrent streams × ${plan.tokens} tokens, ${plan.gapMs} ms apart; then one stream at a time for
+${plan.streams} concurrent streams × ${plan.tokens} tokens, ${plan.gapMs} ms apart, measured in three round-robin passes
+over all relays (each pass: a full-size warm-up, then two measured loads); then one stream at a time for
 time to first token (TTFT), minus reading the upstream directly (p50 ${results.directLatency.p50} ms, p99 ${results.directLatency.p99} ms).
 
-| relay | CPU µs per token | vs openai SDK relay | added TTFT p50 / p99 (ms) |
-|---|---:|---:|---:|
+| relay | CPU µs per token (median of passes) | passes | vs openai SDK relay | added TTFT p50 / p99 (ms) |
+|---|---:|---|---:|---:|
 ${rows.join('\n')}
 
 - CPU per token vs the openai-SDK relay (target ≤ 1.3×): **${ratio}×**, ${verdict(ratio, 1.3)}.

@@ -12,6 +12,8 @@ export interface ThroughputOptions {
 
 export interface ThroughputResult {
   cpuMicrosPerToken: number;
+  /** Every measured pass, when the run repeats the measurement. */
+  samples?: number[];
   tokens: number;
   wallMs: number;
 }
