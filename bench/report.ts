@@ -135,6 +135,8 @@ floor), \`express-openai-sdk\` (the common Express SSE shape), \`express-langcha
 
 export async function writeReport(results: BenchResults): Promise<void> {
   const root = process.cwd();
+  const sdk = results.relays.find((relay) => relay.name === SDK_RELAY)?.throughput
+    .cpuMicrosPerToken;
   writeFileSync(
     join(root, 'bench', 'results', 'latest.json'),
     `${JSON.stringify(results, null, 2)}\n`,
@@ -149,6 +151,7 @@ export async function writeReport(results: BenchResults): Promise<void> {
       value: relay.throughput.cpuMicrosPerToken,
       ours: relay.ours,
     })),
+    rule: sdk ? { value: round(sdk * 1.3), label: 'target: 1.3× openai SDK relay' } : undefined,
   });
   process.stdout.write(`${markdown(results)}\n`);
 }
