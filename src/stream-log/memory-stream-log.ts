@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { CompactedEvents } from './compacted-events';
 import { LatchedWatcher } from './latched-watcher';
 import type { LoggedEvent } from './logged-event';
 import { StreamLog } from './stream-log';
@@ -8,7 +9,8 @@ import type { StreamWatcher } from './stream-watcher';
 
 interface MemoryStream {
   meta: StreamMeta;
-  events: LoggedEvent[];
+  /** An array while the stream runs; packed once it has finished. */
+  events: LoggedEvent[] | CompactedEvents;
   watchers: Set<LatchedWatcher>;
   expiresAt: number;
 }
@@ -50,7 +52,7 @@ export class MemoryStreamLog extends StreamLog {
 
   append(requestId: string, event: LoggedEvent): void {
     const stream = this.streams.get(requestId);
-    if (!stream) return;
+    if (!stream || !Array.isArray(stream.events)) return;
     stream.events.push(event);
     for (const watcher of stream.watchers) watcher.notify();
   }
@@ -59,6 +61,7 @@ export class MemoryStreamLog extends StreamLog {
     const stream = this.streams.get(requestId);
     if (stream && stream.meta.status !== 'finished') {
       stream.meta.status = 'finished';
+      if (Array.isArray(stream.events)) stream.events = new CompactedEvents(stream.events);
       stream.expiresAt = Date.now() + this.ttlMs;
       this.finishedOrder.add(requestId);
       for (const watcher of stream.watchers) watcher.notify();
@@ -73,7 +76,7 @@ export class MemoryStreamLog extends StreamLog {
 
   range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]> {
     const events = this.live(requestId)?.events ?? [];
-    // Ids are the array indexes: 0, 1, 2, … with no gaps.
+    // Ids are the indexes: 0, 1, 2, … with no gaps.
     return Promise.resolve(events.slice(afterId + 1, afterId + 1 + limit));
   }
 
@@ -91,7 +94,9 @@ export class MemoryStreamLog extends StreamLog {
 
   closeAbandoned(requestId: string, afterId: number, events: LoggedEvent[]): Promise<boolean> {
     const stream = this.live(requestId);
-    if (!stream || stream.events.length !== afterId + 1) return Promise.resolve(false);
+    if (!stream || stream.meta.status === 'finished' || stream.events.length !== afterId + 1) {
+      return Promise.resolve(false);
+    }
     for (const event of events) this.append(requestId, event);
     return this.finish(requestId).then(() => true);
   }

@@ -1,0 +1,47 @@
+import type { ChatEventType } from '../chat/chat-event';
+import type { LoggedEvent } from './logged-event';
+
+const TYPES: readonly ChatEventType[] = ['start', 'token', 'usage', 'error', 'end'];
+
+/**
+ * A finished stream's events packed into one string plus two typed arrays. Thousands of finished
+ * streams kept for STREAM_TTL_S would otherwise be millions of small objects for the garbage
+ * collector to walk on every major GC, which showed up as inter-token lag on live streams.
+ */
+export class CompactedEvents {
+  private readonly frames: string;
+  /** Start of event i's frame in `frames`; `offsets[length]` is the end. */
+  private readonly offsets: Uint32Array;
+  private readonly types: Uint8Array;
+
+  constructor(events: readonly LoggedEvent[]) {
+    this.offsets = new Uint32Array(events.length + 1);
+    this.types = new Uint8Array(events.length);
+    let position = 0;
+    events.forEach((event, index) => {
+      this.offsets[index] = position;
+      this.types[index] = TYPES.indexOf(event.type);
+      position += event.frame.length;
+    });
+    this.offsets[events.length] = position;
+    this.frames = events.map((event) => event.frame).join('');
+  }
+
+  get length(): number {
+    return this.types.length;
+  }
+
+  /** Events `from` (inclusive) to `to` (exclusive); ids are the indexes. */
+  slice(from: number, to: number): LoggedEvent[] {
+    const end = Math.min(to, this.length);
+    const events: LoggedEvent[] = [];
+    for (let index = Math.max(0, from); index < end; index++) {
+      events.push({
+        id: index,
+        type: TYPES[this.types[index]],
+        frame: this.frames.slice(this.offsets[index], this.offsets[index + 1]),
+      });
+    }
+    return events;
+  }
+}
