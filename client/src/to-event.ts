@@ -23,32 +23,9 @@ export function parseMessage(message: EventSourceMessage): ParsedMessage {
     case 'token':
       return { kind: 'event', event: { type: 'token', id, content: String(data.content) } };
     case 'start':
-      return {
-        kind: 'event',
-        event: {
-          type: 'start',
-          id,
-          ...(data as Omit<Extract<ChatStreamEvent, { type: 'start' }>, 'type' | 'id'>),
-        },
-      };
     case 'usage':
-      return {
-        kind: 'event',
-        event: {
-          type: 'usage',
-          id,
-          ...(data as Omit<Extract<ChatStreamEvent, { type: 'usage' }>, 'type' | 'id'>),
-        },
-      };
     case 'end':
-      return {
-        kind: 'event',
-        event: {
-          type: 'end',
-          id,
-          ...(data as Omit<Extract<ChatStreamEvent, { type: 'end' }>, 'type' | 'id'>),
-        },
-      };
+      return { kind: 'event', event: { ...data, type: message.event, id } as ChatStreamEvent };
     case 'error':
       return { kind: 'error', id, error: data as unknown as ErrorEventData };
     default:

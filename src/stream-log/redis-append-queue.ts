@@ -43,15 +43,9 @@ export class RedisAppendQueue {
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** Streams whose log was abandoned because too much piled up during an outage. */
-  readonly abandoned = new Set<string>();
+  private readonly abandoned = new Set<string>();
 
   constructor(private readonly options: AppendQueueOptions) {}
-
-  get pendingEvents(): number {
-    let count = 0;
-    for (const stream of this.pending.values()) count += stream.events.length;
-    return count;
-  }
 
   append(requestId: string, event: LoggedEvent): void {
     if (this.abandoned.has(requestId)) return;

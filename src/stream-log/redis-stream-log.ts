@@ -91,10 +91,6 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     return this.failedAppends;
   }
 
-  get pendingAppends(): number {
-    return this.queue.pendingEvents;
-  }
-
   async create(stream: NewStream): Promise<boolean> {
     const created = await this.call(() =>
       this.clients.command.eval(
