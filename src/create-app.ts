@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { serveDemoPage } from './demo-page/serve-demo-page';
+import { applyHttpServerSettings } from './http/http-server-settings';
+import { installJsonBody } from './http/json-body';
 import type { AppConfig } from './config/app-config';
 
 /** Builds the application the same way for `main.ts` and for the tests. */
@@ -15,7 +17,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.limits.bodyLimitBytes });
+  installJsonBody(app, config);
+  applyHttpServerSettings(app.getHttpServer());
   serveDemoPage(app);
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), config.limits.bodyLimitBytes));
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics', '/'] });

@@ -18,9 +18,6 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   const server = app.getHttpServer();
-  // Longer than nginx's upstream keepalive (60 s), or reused connections race and 502.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   installGracefulShutdown(app, config);
   await app.listen(config.port);
   const { port } = server.address() as AddressInfo;

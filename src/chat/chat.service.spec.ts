@@ -51,6 +51,37 @@ class StallingModel extends BaseChatModel {
   }
 }
 
+/**
+ * Behaves like ChatAnthropic (and ChatOpenAI with a chunk buffered): when its signal aborts it
+ * stops and returns normally, after a last usage chunk, instead of throwing.
+ */
+class QuietOnAbortModel extends BaseChatModel {
+  _llmType(): string {
+    return 'quiet-on-abort';
+  }
+  _generate(): Promise<ChatResult> {
+    throw new Error('not used');
+  }
+  override async *_streamResponseChunks(
+    _messages: BaseMessage[],
+    options: BaseChatModelCallOptions,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    for (let index = 0; index < 1000; index++) {
+      if (options.signal?.aborted) break;
+      yield new ChatGenerationChunk({ text: 't', message: new AIMessageChunk({ content: 't' }) });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    yield new ChatGenerationChunk({
+      text: '',
+      message: new AIMessageChunk({
+        content: '',
+        usage_metadata: { input_tokens: 1, output_tokens: 1, total_tokens: 2 },
+        response_metadata: { stop_reason: 'end_turn' },
+      }),
+    });
+  }
+}
+
 class FixedModelRegistry extends ChatModelRegistry {
   constructor(
     config: AppConfig,
@@ -134,6 +165,26 @@ describe('ChatService', () => {
     expect(types(events)).not.toContain('error');
     expect(types(events)).not.toContain('usage');
   });
+
+  it.each([
+    ['cancelled', 'cancelled', undefined],
+    ['client_gone', 'cancelled', undefined],
+    ['timeout', 'timeout', 'upstream_timeout'],
+    ['shutdown', 'shutdown', 'shutting_down'],
+  ] as const)(
+    'reports an abort (%s) by its reason even when the provider returns quietly',
+    async (kind, reason, errorCode) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new StreamAbortReason(kind)), 20);
+      const events = await run(new QuietOnAbortModel({}), { signal: controller.signal });
+      expect(events.at(-1)).toMatchObject({ type: 'end', data: { reason } });
+      expect(types(events)).not.toContain('usage');
+      const error = events.find((event) => event.type === 'error');
+      expect(error?.data).toEqual(
+        errorCode ? expect.objectContaining({ code: errorCode }) : undefined,
+      );
+    },
+  );
 
   it('ends with shutting_down and end: shutdown when aborted for shutdown', async () => {
     const controller = new AbortController();

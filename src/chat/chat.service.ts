@@ -62,6 +62,12 @@ export class ChatService {
         hitLength ||= stoppedForLength(chunk);
         watchdog.waitAgain();
       }
+      // Some providers return quietly when aborted (ChatAnthropic always, ChatOpenAI with a
+      // chunk buffered): the signal, not the way the loop ended, says whether this was a finish.
+      if (upstream.signal.aborted) {
+        yield* this.failureEvents(sequence, undefined, upstream.signal, requestId);
+        return;
+      }
       if (usage) yield sequence.make('usage', usage);
       yield sequence.make('end', { reason: hitLength ? 'length' : 'stop' });
     } catch (error: unknown) {

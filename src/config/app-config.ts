@@ -12,6 +12,8 @@ export interface AppConfig {
     readonly openaiApiKey?: string;
     readonly openaiBaseUrl?: string;
     readonly anthropicApiKey?: string;
+    /** Anthropic's API or a compatible endpoint (a gateway, or a local fake in tests). */
+    readonly anthropicBaseUrl?: string;
     readonly ollamaBaseUrl: string;
     /** Send `stream_options.include_usage`; some OpenAI-compatible servers reject it. */
     readonly streamUsage: boolean;

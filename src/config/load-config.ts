@@ -43,6 +43,7 @@ function readLlmConfig(env: Env): AppConfig['llm'] {
     openaiApiKey,
     openaiBaseUrl,
     anthropicApiKey,
+    anthropicBaseUrl: readUrl(env, 'ANTHROPIC_BASE_URL', ['http:', 'https:']),
     ollamaBaseUrl:
       readUrl(env, 'OLLAMA_BASE_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:11434/v1',
     streamUsage: readBoolean(env, 'LLM_STREAM_USAGE', true),

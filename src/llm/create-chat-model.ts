@@ -36,6 +36,7 @@ export function createChatModel(llm: AppConfig['llm'], params: ChatModelParams):
         temperature: params.temperature,
         maxTokens: params.maxTokens,
         apiKey: llm.anthropicApiKey,
+        anthropicApiUrl: llm.anthropicBaseUrl,
         streaming: true,
         maxRetries: llm.maxRetries,
       });

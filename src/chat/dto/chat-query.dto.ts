@@ -40,4 +40,14 @@ export class ChatQueryDto {
   @IsInt()
   @Min(1)
   maxTokens?: number;
+
+  /** Names the stream, for EventSource clients that cannot set X-Request-Id. */
+  @IsOptional()
+  @IsString()
+  requestId?: string;
+
+  /** Where a reconnecting client left off, for clients that cannot send Last-Event-ID. */
+  @IsOptional()
+  @IsString()
+  lastEventId?: string;
 }
