@@ -34,3 +34,20 @@ export class ChatConnectionError extends Error {
     this.name = 'ChatConnectionError';
   }
 }
+
+/**
+ * The server sent something that breaks the wire contract: an event whose data is not JSON, or
+ * not the shape its name promises. Never treated as a dropped connection: re-attaching would
+ * only read the same bytes again.
+ */
+export class ChatProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly eventName: string,
+    readonly eventId: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ChatProtocolError';
+  }
+}

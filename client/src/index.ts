@@ -1,5 +1,10 @@
 export { cancel, type CancelOptions } from './cancel.js';
-export { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors.js';
+export {
+  ChatConnectionError,
+  ChatHttpError,
+  ChatProtocolError,
+  ChatStreamError,
+} from './errors.js';
 export type {
   ChatStreamEvent,
   ConnectionState,
@@ -12,6 +17,7 @@ export {
   ChatStream,
   streamChat,
   type ChatRequestBody,
+  type ConnectionDetail,
   type RetryOptions,
   type StreamChatOptions,
 } from './stream-chat.js';

@@ -1,7 +1,7 @@
 import { cancel } from './cancel.js';
 import { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors.js';
 import type { ChatStreamEvent, ConnectionState, EndEvent } from './events.js';
-import { sseMessages } from './sse-frames.js';
+import { BodyReadError, sseMessages } from './sse-frames.js';
 import { parseMessage, type ErrorEventData } from './to-event.js';
 
 export interface ChatRequestBody {
@@ -21,6 +21,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/** Where re-attaching stands when the connection state changes. */
+export interface ConnectionDetail {
+  attempt: number;
+  lastEventId: number;
+}
+
 export interface StreamChatOptions {
   /** Where the service is, e.g. `https://chat.example.com` or `''` for the same origin. */
   baseUrl: string;
@@ -37,12 +43,21 @@ export interface StreamChatOptions {
    */
   resume?: boolean;
   retry?: RetryOptions;
-  onConnectionChange?: (
-    state: ConnectionState,
-    detail: { attempt: number; lastEventId: number },
-  ) => void;
+  /** Called as the connection changes; should it throw, the stream stops with that error. */
+  onConnectionChange?: (state: ConnectionState, detail: ConnectionDetail) => void;
   fetch?: typeof fetch;
 }
+
+/** Where reading has got to, carried across the responses of one stream (POST, re-attaches). */
+interface Progress {
+  lastEventId: number;
+  attempt: number;
+  /** The `error` event seen, thrown as ChatStreamError when its `end` arrives. */
+  failure: ErrorEventData | undefined;
+}
+
+/** How one response's body ended: with the stream, or with the connection dropping first. */
+type ReadOutcome = { complete: true } | { complete: false; cause: unknown };
 
 const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -72,7 +87,8 @@ async function refusal(response: Response): Promise<ChatHttpError> {
 
 /**
  * One chat stream. Iterate it for typed events (`start`, `token`, `usage`, `end`); an `error`
- * event is thrown as ChatStreamError, a refused request as ChatHttpError.
+ * event is thrown as ChatStreamError, a refused request as ChatHttpError, a response that breaks
+ * the wire contract as ChatProtocolError. Leaving the loop early closes the connection.
  */
 export class ChatStream implements AsyncIterable<ChatStreamEvent> {
   private id: string | undefined;
@@ -90,7 +106,10 @@ export class ChatStream implements AsyncIterable<ChatStreamEvent> {
     return this.id;
   }
 
-  /** Calls `listener` with each token's text as it arrives. */
+  /**
+   * Calls `listener` with each token's text as it arrives. Should it throw, the stream stops
+   * (connection closed) and the iteration rethrows that very error.
+   */
   onToken(listener: (content: string, event: ChatStreamEvent) => void): this {
     this.tokenListeners.push(listener);
     return this;
@@ -119,54 +138,95 @@ export class ChatStream implements AsyncIterable<ChatStreamEvent> {
     return this.run();
   }
 
+  /**
+   * Leaving the loop early (`break`, `return`, a throw in it or in a listener) closes the
+   * connection: with the default onDisconnect "cancel" the server then stops the generation.
+   */
   private async *run(): AsyncGenerator<ChatStreamEvent, void, undefined> {
     const { signal } = this.options;
     const cancelOnServer = (): void => void this.cancel().catch(() => undefined);
     signal?.addEventListener('abort', cancelOnServer, { once: true });
-    let lastEventId = -1;
-    let attempt = 0;
-    let failure: ErrorEventData | undefined;
+    const progress: Progress = { lastEventId: -1, attempt: 0, failure: undefined };
     try {
       let response: Response | undefined = await this.post();
-      for (;;) {
-        const before = lastEventId;
-        try {
-          for await (const message of sseMessages(response.body as ReadableStream<Uint8Array>)) {
-            const parsed = parseMessage(message);
-            if (parsed.kind === 'done') return;
-            if (parsed.kind === 'ignored') continue;
-            const id = parsed.kind === 'error' ? parsed.id : parsed.event.id;
-            if (id <= lastEventId) continue; // already seen before a reconnect
-            lastEventId = id;
-            if (parsed.kind === 'error') {
-              failure = parsed.error;
-              continue;
-            }
-            const { event } = parsed;
-            if (event.type === 'start') this.id ??= event.requestId;
-            if (event.type === 'token')
-              for (const listener of this.tokenListeners) listener(event.content, event);
-            if (event.type === 'end' && failure) throw this.streamError(failure, event);
-            yield event;
-            if (event.type === 'end') return;
-          }
-        } catch (error: unknown) {
-          if (signal?.aborted || error instanceof ChatStreamError) throw error;
-          // A network failure mid-body: treated as a drop below.
-        }
+      while (response) {
+        const before = progress.lastEventId;
+        const outcome = yield* this.read(response, progress);
+        if (outcome.complete) return;
         if (!this.options.resume || !this.id) {
           throw new ChatConnectionError(
             'The connection closed before the stream ended.',
-            lastEventId,
+            progress.lastEventId,
+            { cause: outcome.cause },
           );
         }
-        attempt = lastEventId > before ? 1 : attempt + 1;
-        response = await this.reattach(lastEventId, attempt);
-        if (!response) return; // 204: the server has nothing more; the stream had ended
+        progress.attempt = progress.lastEventId > before ? 1 : progress.attempt + 1;
+        // undefined on 204: the server has nothing more; the stream had ended
+        response = await this.reattach(progress.lastEventId, progress.attempt);
       }
     } finally {
       signal?.removeEventListener('abort', cancelOnServer);
-      this.options.onConnectionChange?.('closed', { attempt, lastEventId });
+      this.options.onConnectionChange?.('closed', {
+        attempt: progress.attempt,
+        lastEventId: progress.lastEventId,
+      });
+    }
+  }
+
+  /**
+   * Yields the new events of one response. Only a failed read of its body comes back as a drop
+   * (to be mended by re-attaching); anything else is thrown as it is: the caller's own errors,
+   * its abort, a ChatProtocolError, a ChatStreamError. Either way the body is cancelled.
+   */
+  private async *read(
+    response: Response,
+    progress: Progress,
+  ): AsyncGenerator<ChatStreamEvent, ReadOutcome, undefined> {
+    try {
+      for await (const message of sseMessages(response.body as ReadableStream<Uint8Array>)) {
+        const parsed = parseMessage(message);
+        if (parsed.kind === 'done') return { complete: true };
+        if (parsed.kind === 'ignored') continue;
+        const id = parsed.kind === 'error' ? parsed.id : parsed.event.id;
+        if (id <= progress.lastEventId) continue; // already seen before a reconnect
+        progress.lastEventId = id;
+        if (parsed.kind === 'error') {
+          progress.failure = parsed.error;
+          continue;
+        }
+        const { event } = parsed;
+        this.observe(event);
+        if (event.type === 'end' && progress.failure)
+          throw this.streamError(progress.failure, event);
+        yield event;
+        if (event.type === 'end') return { complete: true };
+      }
+    } catch (error: unknown) {
+      if (!(error instanceof BodyReadError)) throw error;
+      // An aborted fetch fails its body read too: that is the caller stopping, not a drop.
+      if (this.options.signal?.aborted) throw error.cause;
+      return { complete: false, cause: error.cause };
+    }
+    return { complete: false, cause: undefined }; // the body ended before `end`: a drop too
+  }
+
+  /** Learns the id from `start` and tells the token listeners; a listener's throw propagates. */
+  private observe(event: ChatStreamEvent): void {
+    if (event.type === 'start') this.id ??= event.requestId;
+    if (event.type === 'token')
+      for (const listener of this.tokenListeners) listener(event.content, event);
+  }
+
+  /**
+   * Reports a response as streaming. Its body is not being read yet, so should the caller's
+   * callback throw, nothing else would close the connection: cancel it here.
+   */
+  private announceStreaming(response: Response, detail: ConnectionDetail): void {
+    try {
+      this.options.onConnectionChange?.('streaming', detail);
+    } catch (error: unknown) {
+      void response.body?.cancel().catch(() => undefined);
+      throw error;
     }
   }
 
@@ -190,7 +250,7 @@ export class ChatStream implements AsyncIterable<ChatStreamEvent> {
     });
     if (!response.ok || !response.body) throw await refusal(response);
     this.id ??= response.headers.get('X-Request-Id') ?? undefined;
-    this.options.onConnectionChange?.('streaming', { attempt: 0, lastEventId: -1 });
+    this.announceStreaming(response, { attempt: 0, lastEventId: -1 });
     return response;
   }
 
@@ -227,7 +287,7 @@ export class ChatStream implements AsyncIterable<ChatStreamEvent> {
       if (response.status === 204) return undefined;
       if (response.status === 503) continue; // storage briefly unavailable: try again
       if (!response.ok || !response.body) throw await refusal(response);
-      this.options.onConnectionChange?.('streaming', { attempt, lastEventId });
+      this.announceStreaming(response, { attempt, lastEventId });
       return response;
     }
   }
