@@ -18,7 +18,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   installJsonBody(app, config);
-  applyHttpServerSettings(app.getHttpServer());
+  applyHttpServerSettings(app.getHttpServer(), config.http);
   serveDemoPage(app);
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), config.limits.bodyLimitBytes));
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics', '/'] });

@@ -37,6 +37,15 @@ export interface AppConfig {
     readonly shutdownGraceMs: number;
     readonly memoryLogMaxStreams: number;
   };
+  /** Timeouts of the HTTP server (see `applyHttpServerSettings`). */
+  readonly http: {
+    /** From a request's first byte (or the connection's start) to the end of its headers. */
+    readonly headersTimeoutMs: number;
+    /** From a request's first byte to the end of its body; never bounds the response. */
+    readonly requestTimeoutMs: number;
+    /** How long an idle connection stays open after a response; above the proxy's own. */
+    readonly keepAliveTimeoutMs: number;
+  };
   readonly redisUrl?: string;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[];

@@ -10,6 +10,7 @@ import {
   readString,
   readUrl,
 } from './env-readers';
+import { readHttpConfig } from './read-http-config';
 
 const DEFAULT_MODELS: Record<LlmProviderName, string> = {
   demo: 'demo-1',
@@ -88,6 +89,7 @@ export function loadConfig(env: Env): AppConfig {
       }),
       memoryLogMaxStreams: readInt(env, 'MEMORY_LOG_MAX_STREAMS', { fallback: 10_000, min: 1 }),
     },
+    http: readHttpConfig(env),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     apiKeys: readList(env, 'API_KEYS'),
     corsOrigins: readList(env, 'CORS_ORIGINS'),
