@@ -1,11 +1,50 @@
+import { request } from 'node:http';
 import { FakeOpenAIServer } from './support/fake-openai-server';
-import { startNginx, type RunningNginx } from './support/nginx';
+import { readNginxConf, RENDERED_DIRECTIVES, startNginx, type RunningNginx } from './support/nginx';
 import { openAiEnv } from './support/openai-env';
 import { endReason, readStream, tokenText, type StreamResult } from './support/sse-client';
 import { startApp, type RunningApp } from './support/start-app';
 
 const TOKENS = Array.from({ length: 20 }, (_, index) => `tok${index} `);
 const GAP_MS = 60;
+
+/** A request with the path exactly as written: fetch() would normalise `..` and `//` away. */
+function rawRequest(
+  baseUrl: string,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ hostname, port, path, method, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+/** Spellings of the metrics path a client might try; the app itself serves the first six. */
+const METRICS_PATHS = [
+  '/metrics',
+  '/metrics/',
+  '/Metrics',
+  '/METRICS',
+  '/metrics?format=text',
+  '/metrics#x',
+  '//metrics',
+  '/./metrics',
+  '/api/../metrics',
+  '/api/chat/stream/../../../metrics',
+  '/health/%2e%2e/metrics',
+  '/%6detrics',
+  '/%2Fmetrics',
+  '/metrics%2F',
+  '/api/metrics',
+];
 
 /** The user-visible promise: the first token arrives long before the last one. */
 function streamsIncrementally(result: StreamResult): boolean {
@@ -103,6 +142,34 @@ describe('through real nginx with nginx/nginx.conf', () => {
     }).catch(() => undefined);
     const abortedAt = await upstream.requestsFor('leave via nginx')[0].aborted;
     expect(abortedAt - leftAt).toBeLessThan(500);
+  });
+
+  it('the nginx under test runs nginx/nginx.conf with only its ports and paths replaced', () => {
+    const rendered = new Set(proxy.conf.split('\n'));
+    const changed = readNginxConf()
+      .split('\n')
+      .filter((line) => !rendered.has(line));
+    expect(changed.length).toBeGreaterThan(0);
+    for (const line of changed) {
+      expect(RENDERED_DIRECTIVES.some((directive) => line.includes(directive))).toBe(true);
+    }
+  });
+
+  it('the app serves /metrics to the internal network', async () => {
+    const direct = await rawRequest(service.url, '/metrics');
+    expect(direct.status).toBe(200);
+    expect(direct.body).toContain('gateway_streams_started_total');
+  });
+
+  it.each(METRICS_PATHS)('refuses %s through the public nginx server', async (path) => {
+    const viaNginx = await rawRequest(proxy.url, path);
+    expect(viaNginx.status).toBe(404);
+    expect(viaNginx.body).not.toContain('gateway_');
+  });
+
+  it('refuses HEAD /metrics through nginx too, and still proxies the rest', async () => {
+    expect((await rawRequest(proxy.url, '/metrics', 'HEAD')).status).toBe(404);
+    expect((await rawRequest(proxy.url, '/health/live')).status).toBe(200);
   });
 
   it('answers plain JSON errors through nginx too', async () => {

@@ -20,25 +20,39 @@ function replaceOnce(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
+/**
+ * Every directive the tests change in nginx/nginx.conf (the text each rendering replaces). All
+ * other lines reach the tested nginx verbatim; `nginx.e2e-spec.ts` checks that.
+ */
+export const RENDERED_DIRECTIVES = [
+  'server app:3000',
+  'listen 80;',
+  'pid /var/run/nginx.pid;',
+  'error_log /dev/stderr warn;',
+  'access_log /dev/stdout;',
+] as const;
+
 /** nginx/nginx.conf with loopback ports and temp paths; nothing else changes. */
 export function renderNginxConf(options: RenderOptions): string {
-  let conf = readFileSync(CONF_PATH, 'utf8');
+  const [upstreamServer, listen, pid, errorLog, accessLog] = RENDERED_DIRECTIVES;
+  let conf = readNginxConf();
   const servers = options.appPorts.map((port) => `server 127.0.0.1:${port}`).join(';\n    ');
-  conf = replaceOnce(conf, 'server app:3000', servers);
-  conf = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${options.listenPort};`);
-  conf = replaceOnce(conf, 'pid /var/run/nginx.pid;', `pid ${options.dir}/nginx.pid;`);
+  conf = replaceOnce(conf, upstreamServer, servers);
+  conf = replaceOnce(conf, listen, `listen 127.0.0.1:${options.listenPort};`);
+  conf = replaceOnce(conf, pid, `pid ${options.dir}/nginx.pid;`);
+  conf = replaceOnce(conf, errorLog, `error_log ${options.dir}/error.log warn;`);
   conf = replaceOnce(
     conf,
-    'error_log /dev/stderr warn;',
-    `error_log ${options.dir}/error.log warn;`,
-  );
-  conf = replaceOnce(
-    conf,
-    'access_log /dev/stdout;',
+    accessLog,
     `access_log off;\n  client_body_temp_path ${options.dir}/body;\n  proxy_temp_path ${options.dir}/proxy;`,
   );
   for (const [from, to] of options.edits ?? []) conf = replaceOnce(conf, from, to);
   return conf;
+}
+
+/** The real nginx/nginx.conf, as docker-compose.yml mounts it. */
+export function readNginxConf(): string {
+  return readFileSync(CONF_PATH, 'utf8');
 }
 
 export function freePort(): Promise<number> {
