@@ -19,6 +19,13 @@ export interface FakeScenario {
   /** Write every frame in two TCP writes, split inside the frame's first multi-byte character. */
   splitMultibyte?: boolean;
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /**
+   * Write the first `burst` token frames in one TCP write, with no pause, so the client holds
+   * chunks buffered while its consumer handles the first (then `delayMs` applies to the rest).
+   */
+  burst?: number;
+  /** Send everything but `data: [DONE]` (finish and usage included), then keep the response open. */
+  holdDone?: boolean;
 }
 
 /** What the fake saw of one request. */
@@ -123,8 +130,16 @@ export class FakeOpenAIServer {
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
     res.write(frame(choice({ role: 'assistant', content: '', refusal: null })));
+    const burst = scenario.burst ?? 0;
+    if (burst > 0) {
+      const frames = scenario.tokens
+        .slice(0, burst)
+        .map((token) => frame(choice({ content: token })));
+      res.write(frames.join(''));
+    }
     for (const [index, token] of scenario.tokens.entries()) {
       if (scenario.stallAfter === index) return; // the client's idle timeout must notice
+      if (index < burst) continue;
       if (scenario.delayMs) await sleep(scenario.delayMs);
       if (scenario.resetAfter === index) {
         // After the pause, so the tokens before it have left; then an abrupt close mid-body.
@@ -147,6 +162,7 @@ export class FakeOpenAIServer {
         }),
       );
     }
+    if (scenario.holdDone) return; // the client is left reading, with everything else parsed
     res.end('data: [DONE]\n\n');
   }
 }
