@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
+# Node 24 is the current LTS; CI runs the e2e suite on it too (scripts/test-e2e-node24.sh).
 # Build stage: compile TypeScript with the dev dependencies, then drop them.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ COPY public ./public
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only the compiled app and production dependencies, run as the unprivileged user.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
