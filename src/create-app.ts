@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { serveDemoPage } from './demo-page/serve-demo-page';
 import { applyHttpServerSettings } from './http/http-server-settings';
+import { installRequestGuards } from './http/install-request-guards';
 import { installJsonBody } from './http/json-body';
 import type { AppConfig } from './config/app-config';
 
@@ -17,6 +18,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  installRequestGuards(app);
   installJsonBody(app, config);
   applyHttpServerSettings(app.getHttpServer(), config.http);
   serveDemoPage(app);

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import request from 'supertest';
 import { FakeOpenAIServer } from './support/fake-openai-server';
@@ -177,7 +178,167 @@ describe('bad input gets a clear 4xx and never reaches the LLM', () => {
       expect(response.status).toBe(400);
     }
   });
+
+  const postText = (text: string | Buffer, type = 'application/json'): request.Test =>
+    request(service.url).post('/api/chat/stream').set('content-type', type).send(text);
+
+  const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each<[string, string, RegExp]>([
+    ['a nested "constructor" key', '{"query":"a","x":{"constructor":1}}', /"constructor"/],
+    [
+      'a message with "constructor.prototype"',
+      '{"messages":[{"role":"user","content":"a","constructor":{"prototype":{}}}]}',
+      /prototype keys/,
+    ],
+    [
+      'a message with a "constructor" key',
+      '{"messages":[{"role":"user","content":"a","constructor":1}]}',
+      /"constructor"/,
+    ],
+    ['a "__proto__" key', '{"query":"a","__proto__":{"x":1}}', /prototype keys/],
+    ['an escaped "__proto__" key', '{"query":"a","\\u005f_proto__":{}}', /prototype keys/],
+    ['a "constructor" key', '{"query":"a","constructor":1}', /"constructor"/],
+    ['a "toString" key', '{"query":"a","toString":"x"}', /"toString"/],
+    ['a "valueOf" key', '{"query":"a","valueOf":1}', /"valueOf"/],
+    ['a "hasOwnProperty" key', '{"query":"a","hasOwnProperty":1}', /"hasOwnProperty"/],
+    ['a "prototype" key', '{"query":"a","prototype":1}', /"prototype"/],
+    ['a message that is an array', '{"messages":[[]]}', /each message must be an object/],
+    ['a message that is null', '{"messages":[null]}', /messages must be either object/],
+    ['nesting 5,000 deep', `{"query":"a","x":${nested(5000)}}`, /deeper than 32 levels/],
+    ['messages nested 5,000 deep', `{"messages":${nested(5000)}}`, /deeper than 32 levels/],
+    ['nesting 33 deep', `{"query":"a","x":${nested(32)}}`, /deeper than 32 levels/],
+    ['a JSON number body', '42', /must be a JSON object/],
+    ['a JSON null body', 'null', /must be a JSON object/],
+    ['a JSON string body', '"hello"', /must be a JSON object/],
+    ['only whitespace', '  \n ', /not valid JSON/],
+    ['a null model', '{"query":"a","model":null}', /model must be a string/],
+    ['a null system', '{"query":"a","system":null}', /system must be a string/],
+    ['a null temperature', '{"query":"a","temperature":null}', /temperature must be a number/],
+    ['a null maxTokens', '{"query":"a","maxTokens":null}', /maxTokens must be an integer/],
+    ['a null onDisconnect', '{"query":"a","onDisconnect":null}', /onDisconnect must be one of/],
+    ['a null query', '{"query":null}', /query must be a string/],
+    ['a whitespace-only query', '{"query":" \\t\\n\\u00a0"}', /query must not be blank/],
+    ['a NUL in the query', '{"query":"a\\u0000b"}', /query must not contain NUL/],
+    [
+      'a blank message',
+      '{"messages":[{"role":"user","content":"   "}]}',
+      /content must not be blank/,
+    ],
+    [
+      'a NUL in a message',
+      '{"messages":[{"role":"user","content":"\\u0000"}]}',
+      /content must not contain NUL/,
+    ],
+    [
+      'a NUL in the system prompt',
+      '{"query":"a","system":"x\\u0000"}',
+      /system must not contain NUL/,
+    ],
+  ])('400 for %s, before validation can trip', async (_name, text, message) => {
+    const response = await postText(text);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    const answer = response.body as { message: string | string[] };
+    expect([answer.message].flat().join('; ')).toMatch(message);
+  });
+
+  it('400 for a body that is not UTF-8', async () => {
+    // Raw bytes: supertest would serialise a Buffer as JSON.
+    const bytes = Buffer.concat([
+      Buffer.from('{"query":"a'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const response = await postBytes(service.port, bytes);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      statusCode: 400,
+      message: 'The request body is not valid UTF-8.',
+      error: 'Bad Request',
+    });
+  });
+
+  it('415 for a JSON body in a charset other than UTF-8', async () => {
+    const response = await postText('{"query":"a"}', 'application/json; charset=latin1');
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
+  });
+
+  it.each([
+    ['maxTokens in hex', '?query=a&maxTokens=0x10', /maxTokens must be a whole number/],
+    ['maxTokens in exponent form', '?query=a&maxTokens=1e3', /maxTokens must be a whole number/],
+    ['an empty maxTokens', '?query=a&maxTokens=', /maxTokens must be a whole number/],
+    ['maxTokens with a space', '?query=a&maxTokens=%205', /maxTokens must be a whole number/],
+    ['maxTokens with a leading zero', '?query=a&maxTokens=016', /maxTokens must be a whole number/],
+    ['an empty temperature', '?query=a&temperature=', /temperature must be a decimal number/],
+    ['temperature in hex', '?query=a&temperature=0x1', /temperature must be a decimal number/],
+    ['temperature in exponent form', '?query=a&temperature=1e0', /temperature must be a decimal/],
+    ['temperature as .5', '?query=a&temperature=.5', /temperature must be a decimal number/],
+    ['temperature Infinity', '?query=a&temperature=Infinity', /temperature must be a decimal/],
+    ['a blank query', '?query=%20%20%09', /query must not be blank/],
+    ['a NUL in the query', '?query=a%00b', /query must not contain NUL/],
+    ['a bad requestId', '?query=a&requestId=has%20space', /requestId must be/],
+    ['an empty requestId', '?query=a&requestId=', /requestId must be/],
+    ['a bad lastEventId', '?query=a&lastEventId=-1', /lastEventId must be/],
+    ['a "__proto__" parameter', '?query=a&__proto__=x', /__proto__/],
+    ['a "constructor" parameter', '?query=a&constructor=x', /constructor/],
+    ['a "toString" parameter', '?query=a&toString=x', /toString/],
+  ])('400 for a GET with %s', async (_name, query, message) => {
+    const response = await request(service.url).get(`/api/chat/stream${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    const answer = response.body as { message: string | string[] };
+    expect([answer.message].flat().join('; ')).toMatch(message);
+  });
+
+  it.each([
+    ['/api/chat/stream?query=hello', 'GET, POST'],
+    ['/api/chat/stream?query=', 'GET, POST'],
+    ['/API/Chat/Stream/?query=hello', 'GET, POST'],
+    ['/api/chat/streams/some-id', 'GET, DELETE'],
+  ])('405 for HEAD %s, which never starts or follows a stream', async (path, allow) => {
+    const response = await headRequest(service.port, path);
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe(allow);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+  });
 });
+
+/** POSTs `bytes` as they are, labelled JSON, to `/api/chat/stream`. */
+function postBytes(port: number, bytes: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'content-length': bytes.length };
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/api/chat/stream', method: 'POST', headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.setTimeout(2_000, () => req.destroy(new Error('POST: no complete answer in 2 s')));
+    req.on('error', reject);
+    req.end(bytes);
+  });
+}
+
+/** A raw HEAD request; gives up after 2 s so a response left open fails instead of hanging. */
+function headRequest(
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'HEAD' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.setTimeout(2_000, () => req.destroy(new Error(`HEAD ${path}: no complete answer in 2 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Sends a request whose header block we write by hand, so the client library cannot clean it. */
 function fetchWithRawHeader(port: number, headerLine: string): Promise<{ status: number }> {

@@ -1,5 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 
+/** An SSE event id as this service writes them: the event's sequence number. */
+export const EVENT_ID_PATTERN = /^\d{1,9}$/;
+
 /**
  * Where a resuming client left off: the `Last-Event-ID` header, else the `lastEventId` query
  * parameter (for clients that cannot set headers). -1 (replay everything) when neither is sent.
@@ -7,7 +10,7 @@ import { BadRequestException } from '@nestjs/common';
 export function resolveLastEventId(header: unknown, query: unknown): number {
   const raw = typeof header === 'string' && header !== '' ? header : query;
   if (raw === undefined || raw === '') return -1;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) {
+  if (typeof raw !== 'string' || !EVENT_ID_PATTERN.test(raw)) {
     throw new BadRequestException('Last-Event-ID must be an event id: a whole number.');
   }
   return Number(raw);

@@ -33,6 +33,11 @@ describe('request validation', () => {
     });
   });
 
+  it('keeps a blank system prompt out of the messages', async () => {
+    const dto = await validate({ query: 'hello', system: '' });
+    expect(toChatRequest(dto, config).messages).toEqual([{ role: 'user', content: 'hello' }]);
+  });
+
   it('keeps a conversation as it is', async () => {
     const messages = [
       { role: 'user', content: 'hi' },
@@ -60,6 +65,21 @@ describe('request validation', () => {
     { messages: [{ role: 'robot', content: 'a' }] },
     { messages: [{ role: 'user' }] },
     { query: 'a', model: 'bad model name' },
+    { query: 'a', model: null },
+    { query: 'a', system: null },
+    { query: 'a', temperature: null },
+    { query: 'a', maxTokens: null },
+    { query: 'a', onDisconnect: null },
+    { query: null },
+    { query: ' \n\t' },
+    { query: 'a\u0000' },
+    { query: 'a', system: 'be\u0000brief' },
+    { messages: [[]] },
+    { messages: [null] },
+    { messages: ['hi'] },
+    { messages: [{ role: 'user', content: '  ' }] },
+    { messages: [{ role: 'user', content: '\u0000' }] },
+    { messages: [{ role: 'user', content: null }] },
   ])('the DTO refuses %j', async (body) => {
     await expect(validate(body)).rejects.toBeInstanceOf(BadRequestException);
   });

@@ -1,10 +1,11 @@
-import { IsIn, IsString } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsPromptText } from '../../common/is-prompt-text';
 import type { ChatRole } from '../chat-request';
 
 export class ChatMessageDto {
   @IsIn(['system', 'user', 'assistant'])
   role!: ChatRole;
 
-  @IsString()
+  @IsPromptText()
   content!: string;
 }

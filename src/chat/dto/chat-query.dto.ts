@@ -1,53 +1,50 @@
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/is-optional-not-null';
+import { IsPromptText } from '../../common/is-prompt-text';
+import { EVENT_ID_PATTERN } from '../last-event-id';
+import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from '../request-id';
 import { MODEL_NAME_PATTERN } from './chat-request.dto';
+import { DECIMAL_PARAM, DecimalQueryParam, WHOLE_NUMBER_PARAM } from './decimal-query-param';
 
-/** Query string of `GET /api/chat/stream`, for EventSource clients that can only GET. */
+/**
+ * Query string of `GET /api/chat/stream`, for EventSource clients that can only GET. Every value
+ * arrives as a string (a repeated parameter as an array, which fails); numbers are parsed strictly.
+ */
 export class ChatQueryDto {
-  @IsString()
+  @IsPromptText()
   @MinLength(1)
   query!: string;
 
-  @IsOptional()
-  @IsString()
+  @IsOptionalNotNull()
+  @IsPromptText({ allowBlank: true })
   @MaxLength(8000)
   system?: string;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name such as gpt-4o-mini' })
   model?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsOptionalNotNull()
+  @DecimalQueryParam({ pattern: DECIMAL_PARAM })
   @Min(0)
   @Max(2)
   temperature?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @IsOptionalNotNull()
+  @DecimalQueryParam({ pattern: WHOLE_NUMBER_PARAM, integer: true })
   @Min(1)
   maxTokens?: number;
 
   /** Names the stream, for EventSource clients that cannot set X-Request-Id. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
+  @Matches(REQUEST_ID_PATTERN, { message: `requestId ${REQUEST_ID_MESSAGE}` })
   requestId?: string;
 
   /** Where a reconnecting client left off, for clients that cannot send Last-Event-ID. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
+  @Matches(EVENT_ID_PATTERN, { message: 'lastEventId must be an event id: a whole number' })
   lastEventId?: string;
 }

@@ -6,7 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
+  IsObject,
   IsString,
   Matches,
   Max,
@@ -16,6 +16,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/is-optional-not-null';
+import { IsPromptText } from '../../common/is-prompt-text';
 import type { DisconnectPolicy } from '../chat-request';
 import { ChatMessageDto } from './chat-message.dto';
 
@@ -25,10 +27,11 @@ export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 /**
  * Body of `POST /api/chat/stream` and `POST /api/chat/streams`. Limits that depend on the
  * configuration (lengths, maxTokens ceiling, allowed models) are checked by `toChatRequest`.
+ * Optional fields may be absent, never `null`.
  */
 export class ChatRequestDto {
   @ValidateIf((dto: ChatRequestDto) => dto.query !== undefined)
-  @IsString()
+  @IsPromptText()
   @MinLength(1)
   query?: string;
 
@@ -36,32 +39,34 @@ export class ChatRequestDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // Without this, `[[]]` passes the nested validation and crashes `toChatRequest` (500).
+  @IsObject({ each: true, message: 'each message must be an object with role and content' })
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
   messages?: ChatMessageDto[];
 
-  @IsOptional()
-  @IsString()
+  @IsOptionalNotNull()
+  @IsPromptText({ allowBlank: true })
   @MaxLength(8000)
   system?: string;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name such as gpt-4o-mini' })
   model?: string;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
   temperature?: number;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   maxTokens?: number;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['cancel', 'continue'])
   onDisconnect?: DisconnectPolicy;
 }
