@@ -302,6 +302,9 @@ describe('bad input gets a clear 4xx and never reaches the LLM', () => {
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe(allow);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
+    // A generation would reach the fake within milliseconds; give it the time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(upstream.requests).toHaveLength(0);
   });
 });
 
