@@ -18,6 +18,8 @@ describe('refuseHeadOnStreamRoutes', () => {
     ['/api/chat/stream', 'GET, POST'],
     ['/api/chat/stream/', 'GET, POST'],
     ['/API/CHAT/STREAM', 'GET, POST'],
+    ['/api/chat/streams', 'POST'],
+    ['/api/chat/streams/', 'POST'],
     ['/api/chat/streams/abc', 'GET, DELETE'],
     ['/api/chat/streams/abc/', 'GET, DELETE'],
     ['/api/ui/chat/c1/stream', 'GET, POST'],

@@ -14,6 +14,7 @@ interface StreamRoute {
  * the stream views (`/api`, `/v1`, `/htmx/...`) is covered, so a new streaming GET is safe at once.
  */
 const STREAM_ROUTES: readonly StreamRoute[] = [
+  { path: /^\/api\/chat\/streams\/?$/i, allow: 'POST' },
   { path: /^\/api\/chat\/streams\/[^/]+\/?$/i, allow: 'GET, DELETE' },
   { path: /^\/(?:api|v1|htmx)\//i, allow: 'GET, POST' },
 ];

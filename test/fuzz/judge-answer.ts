@@ -22,7 +22,10 @@ function nestErrorProblem(fuzzCase: FuzzCase, answer: FuzzAnswer): string | unde
     return `content-type ${answer.headers['content-type']} is not JSON`;
   }
   if (fuzzCase.method === 'HEAD') {
-    return answer.headers.allow ? undefined : '405 without Allow';
+    // Every HEAD generated targets a stream route: refused before auth, routing or parsing.
+    return answer.status === 405 && answer.headers.allow
+      ? undefined
+      : 'HEAD not refused with 405 + Allow';
   }
   const body = parseJson(answer.body) as Record<string, unknown> | undefined;
   const message = body?.message;
