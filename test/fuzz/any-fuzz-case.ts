@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { arbitraryBodies, badBodies } from './bad-bodies';
+import { arbitraryBodies, badBodies, truncatedUploads } from './bad-bodies';
 import { badHeaders } from './bad-headers';
 import { badMethods, badOtherRoutes, badStreamIds } from './bad-paths';
 import { arbitraryQueries, badQueries } from './bad-queries';
@@ -18,5 +18,6 @@ export function anyFuzzCase(target: FuzzTarget): fc.Arbitrary<FuzzCase> {
     { weight: 10, arbitrary: badMethods(target) },
     { weight: 4, arbitrary: badOtherRoutes(badBodies(target)) },
     { weight: 3, arbitrary: resumes(target) },
+    { weight: 2, arbitrary: truncatedUploads(target) },
   );
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BODY_ROUTES, type FuzzCase, type FuzzTarget, jsonPost } from './fuzz-case';
 import { PROTOTYPE_KEYS, nastyString } from './nasty-strings';
-import { KNOWN_FIELDS, malformed, wrongField } from './wrong-fields';
+import { KNOWN_FIELDS, malformed, validBody, wrongField } from './wrong-fields';
 /** A key spelled with random `\uXXXX` escapes: the parsed key is the same. */
 function escapedKey(key: string): fc.Arbitrary<string> {
   return fc
@@ -139,6 +139,23 @@ export function badBodies(target: FuzzTarget): fc.Arbitrary<FuzzCase> {
       ...jsonPost({ target, label: `body: ${label}`, path, body }),
       chunked: chunk === 0,
     }));
+}
+
+/**
+ * Valid bodies whose upload stops halfway (or whose Content-Length promises more): the request is
+ * never complete, so it must never reach the upstream, and the app must keep serving.
+ */
+export function truncatedUploads(target: FuzzTarget): fc.Arbitrary<FuzzCase> {
+  return fc
+    .tuple(validBody(target), fc.constantFrom(...BODY_ROUTES), fc.boolean())
+    .chain(([body, path, chunked]) => {
+      const text = JSON.stringify(body);
+      return fc.nat(text.length - 1).map((sent) => ({
+        ...jsonPost({ target, label: 'body: truncated upload', path, body: text }),
+        chunked,
+        abortAfterBytes: sent,
+      }));
+    });
 }
 
 /** Arbitrary JSON (sometimes an object with a query) on both body routes: judged by the answer. */

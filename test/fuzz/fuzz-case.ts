@@ -9,6 +9,8 @@ export interface FuzzCase {
   body?: Buffer;
   /** Send the body with `Transfer-Encoding: chunked` instead of a Content-Length. */
   chunked?: boolean;
+  /** Send only this many bytes of the body, then drop the connection. */
+  abortAfterBytes?: number;
   /**
    * `invalid`: bad by construction, so it must get a 4xx and never reach the upstream.
    * `maybe-valid`: arbitrary input that may happen to be valid; a clean stream is accepted too.

@@ -4,7 +4,7 @@ import type { FuzzAnswer } from './send-fuzz-request';
 
 /** How an answer was classified; `problem` is set when it breaks the property. */
 export interface Judgement {
-  outcome: 'refused' | 'stream' | 'accepted' | 'no-content' | 'server-error' | 'other';
+  outcome: 'aborted' | 'refused' | 'stream' | 'accepted' | 'no-content' | 'server-error' | 'other';
   problem?: string;
 }
 
@@ -60,6 +60,7 @@ export function streamProblem(answer: FuzzAnswer): string | undefined {
  */
 export function judgeAnswer(fuzzCase: FuzzCase, answer: FuzzAnswer): Judgement {
   const { status } = answer;
+  if (status === 0 && fuzzCase.abortAfterBytes !== undefined) return { outcome: 'aborted' };
   if (status >= 500)
     return { outcome: 'server-error', problem: `${status}: ${answer.body.slice(0, 300)}` };
   if (status >= 400 && status < 500)

@@ -8,6 +8,12 @@ export interface FuzzAnswer {
   body: string;
 }
 
+/** The answer to a request the client abandoned itself (`abortAfterBytes`). */
+export const ABORTED: FuzzAnswer = { status: 0, headers: {}, body: '' };
+
+/** How long a half-sent upload stays open before the client drops it. */
+const ABORT_DELAY_MS = 20;
+
 /**
  * Sends one case over a raw `http.request` (no client library to clean the input up) and reads
  * the whole answer; rejects on a transport error or when the answer takes over `timeoutMs`.
@@ -45,7 +51,18 @@ export function sendFuzzRequest(options: {
     outgoing.setTimeout(timeoutMs, () =>
       outgoing.destroy(new Error(`no complete answer within ${timeoutMs} ms`)),
     );
-    outgoing.on('error', reject);
-    outgoing.end(fuzzCase.body);
+    const { abortAfterBytes, body } = fuzzCase;
+    if (abortAfterBytes === undefined || !body) {
+      outgoing.on('error', reject);
+      outgoing.end(body);
+      return;
+    }
+    // A client that goes away halfway through its upload: whatever happens, it gets no answer.
+    outgoing.on('error', () => resolve(ABORTED));
+    outgoing.write(body.subarray(0, abortAfterBytes));
+    setTimeout(() => {
+      outgoing.destroy();
+      resolve(ABORTED);
+    }, ABORT_DELAY_MS);
   });
 }
