@@ -14,7 +14,9 @@ describe('cancelling streams by X-Request-Id', () => {
   let streamUrl: string;
 
   beforeAll(async () => {
-    service = await startApp(openAiEnv(await upstream.start(), { STREAM_TTL_S: '2' }));
+    service = await startApp(
+      openAiEnv(await upstream.start(), { STREAM_TTL_S: '2', STREAM_IDLE_TIMEOUT_MS: '2000' }),
+    );
     streamUrl = `${service.url}/api/chat/stream`;
   });
 

@@ -39,7 +39,11 @@ describe('two instances behind real nginx, sharing a real Redis', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    env = openAiEnv(await upstream.start(), { REDIS_URL: redis.url, STREAM_TTL_S: '4' });
+    env = openAiEnv(await upstream.start(), {
+      REDIS_URL: redis.url,
+      STREAM_TTL_S: '4',
+      STREAM_IDLE_TIMEOUT_MS: '4000',
+    });
     [a, b] = await Promise.all([startAppProcess(env), startAppProcess(env)]);
     proxy = await startNginx([a.port, b.port]);
   }, 60_000);

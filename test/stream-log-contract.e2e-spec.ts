@@ -71,7 +71,7 @@ describe.each(factories)('StreamLog contract: %s', (_name, factory) => {
   let log: StreamLog;
 
   beforeAll(async () => {
-    subject = await factory({ STREAM_TTL_S: '1' });
+    subject = await factory({ STREAM_TTL_S: '1', STREAM_IDLE_TIMEOUT_MS: '1000' });
     log = subject.log;
   });
   afterAll(() => subject.close());
@@ -170,6 +170,22 @@ describe.each(factories)('StreamLog contract: %s', (_name, factory) => {
     expect(await log.range(id, -1, 10)).toEqual([]);
   });
 
+  it('keeps a running stream that pauses longer than STREAM_TTL_S, then expires it once finished', async () => {
+    const id = freshId();
+    await create(id, 'owner-p');
+    log.append(id, token(0, 'before the pause'));
+    // A long tool call or a slow model: nothing written for more than twice the TTL (1 s).
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    expect(await log.meta(id)).toMatchObject({ status: 'running', owner: 'owner-p' });
+    expect(await log.range(id, -1, 10)).toEqual([token(0, 'before the pause')]);
+    expect(await create(id)).toBe(false);
+    log.append(id, end(1));
+    await log.finish(id);
+    expect(await log.range(id, -1, 10)).toEqual([token(0, 'before the pause'), end(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await log.meta(id)).toBeUndefined();
+  }, 10_000);
+
   it('closes an abandoned stream once, and only at the last id it expects', async () => {
     const id = freshId();
     await create(id);
@@ -201,6 +217,36 @@ describe('MemoryStreamLog bound', () => {
     expect(await log.meta('running-1')).toBeDefined();
     expect(await log.meta('done-1')).toBeUndefined();
     expect(await log.meta('done-3')).toBeDefined();
+  });
+});
+
+describe('MemoryStreamLog byte budget', () => {
+  const meta = (requestId: string) => ({ requestId, instanceId: 'i', createdAt: 0 });
+  const big = (id: number): LoggedEvent => token(id, 'x'.repeat(1000));
+
+  it('drops the oldest finished streams first when MEMORY_LOG_MAX_BYTES is exceeded', async () => {
+    const log = new MemoryStreamLog(loadConfig({ MEMORY_LOG_MAX_BYTES: '10kb' }));
+    for (const id of ['a', 'b', 'c', 'd']) {
+      await log.create(meta(id));
+      for (let event = 0; event < 3; event++) log.append(id, big(event));
+      await log.finish(id);
+    }
+    // 4 streams of about 3 KB each: the oldest had to go to stay within 10 KB.
+    expect(await log.meta('a')).toBeUndefined();
+    expect(await log.meta('d')).toBeDefined();
+    expect(log.bytes).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it('never drops a running stream; refuses new streams (503) while running ones fill it', async () => {
+    const log = new MemoryStreamLog(loadConfig({ MEMORY_LOG_MAX_BYTES: '4kb' }));
+    await log.create(meta('running'));
+    for (let event = 0; event < 5; event++) log.append('running', big(event));
+    await expect(log.create(meta('next'))).rejects.toBeInstanceOf(StreamLogUnavailableError);
+    expect((await log.range('running', -1, 10)).length).toBe(5);
+    await log.finish('running');
+    // Once finished it is the oldest finished stream, and goes to make room.
+    expect(await log.create(meta('next'))).toBe(true);
+    expect(await log.meta('running')).toBeUndefined();
   });
 });
 

@@ -18,7 +18,6 @@ export interface StreamLease {
 @Injectable()
 export class AbortService {
   private readonly running = new Map<string, AbortController>();
-  private readonly perOwner = new Map<string, number>();
 
   constructor(private readonly bus: CancelBus) {
     bus.onCancel((requestId) => this.abortLocal(requestId, 'cancelled'));
@@ -28,28 +27,17 @@ export class AbortService {
     return this.running.size;
   }
 
-  /** Streams running here for one API key. */
-  runningFor(owner: string): number {
-    return this.perOwner.get(owner) ?? 0;
-  }
-
   /** Registers a stream; undefined when that id already runs here. */
-  register(requestId: string, owner?: string): StreamLease | undefined {
+  register(requestId: string): StreamLease | undefined {
     if (this.running.has(requestId)) return undefined;
     const controller = new AbortController();
     this.running.set(requestId, controller);
-    if (owner !== undefined) this.perOwner.set(owner, this.runningFor(owner) + 1);
     return {
       requestId,
       signal: controller.signal,
       abort: (kind) => abortWith(controller, kind),
       release: () => {
-        if (this.running.get(requestId) !== controller) return;
-        this.running.delete(requestId);
-        if (owner === undefined) return;
-        const left = this.runningFor(owner) - 1;
-        if (left > 0) this.perOwner.set(owner, left);
-        else this.perOwner.delete(owner);
+        if (this.running.get(requestId) === controller) this.running.delete(requestId);
       },
     };
   }

@@ -1,15 +1,18 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { streamKey } from '../auth/stream-key';
 import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { StreamAdmission } from '../lifecycle/stream-admission';
-import { SseWriter } from '../sse/sse-writer';
+import { StreamLog } from '../stream-log/stream-log';
 import { ChatQueryDto } from './dto/chat-query.dto';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { JsonContentTypeGuard } from './json-content-type.guard';
+import { resolveLastEventId } from './last-event-id';
+import { relayStream } from './relay-stream';
 import { resolveRequestId } from './request-id';
-import { StreamRunner } from './stream-runner';
+import { StreamFollower } from './stream-follower';
+import { StreamStarter } from './stream-starter';
 import { toChatRequest, type ChatRequestInput } from './to-chat-request';
 
 /** `/api/chat/stream`: start a generation and stream it on this response. */
@@ -17,8 +20,9 @@ import { toChatRequest, type ChatRequestInput } from './to-chat-request';
 @UseGuards(ApiKeyGuard)
 export class ChatController {
   constructor(
-    private readonly runner: StreamRunner,
-    private readonly admission: StreamAdmission,
+    private readonly starter: StreamStarter,
+    private readonly follower: StreamFollower,
+    private readonly log: StreamLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -29,41 +33,50 @@ export class ChatController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.serveStream(req, res, body);
+    const requestId = resolveRequestId(req.headers['x-request-id']);
+    return this.startAndRelay(req, res, body, requestId);
   }
 
+  /**
+   * The EventSource form. It is idempotent per stream, because a browser reconnects to the same
+   * URL whenever the response ends or drops: a request naming a stream it already has (the
+   * `requestId` parameter or X-Request-Id) resumes it from the log after `Last-Event-ID`; a
+   * reconnect that names no stream it can find gets 204, which stops the EventSource. Only a
+   * request without `Last-Event-ID` for an unknown id starts a generation.
+   */
   @Get('stream')
-  streamFromGet(
+  async streamFromGet(
     @Query() query: ChatQueryDto,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.serveStream(req, res, query);
+    const named = query.requestId ?? req.headers['x-request-id'];
+    const requestId = resolveRequestId(named);
+    const afterId = resolveLastEventId(req.headers['last-event-id'], query.lastEventId);
+    if (named !== undefined) {
+      const owner = streamOwner(req, this.config);
+      const meta = await this.log.meta(streamKey(owner, requestId));
+      if (meta && meta.owner === owner) {
+        await this.follower.serve(res, { meta, requestId, afterId });
+        return;
+      }
+    }
+    if (afterId >= 0) {
+      // A reconnect for a stream that cannot be found: never start a second generation for it.
+      res.status(204).end();
+      return;
+    }
+    await this.startAndRelay(req, res, query, requestId);
   }
 
-  private async serveStream(req: Request, res: Response, input: ChatRequestInput): Promise<void> {
+  private async startAndRelay(
+    req: Request,
+    res: Response,
+    input: ChatRequestInput,
+    requestId: string,
+  ): Promise<void> {
     const request = toChatRequest(input, this.config);
-    const requestId = resolveRequestId(req.headers['x-request-id']);
-    const owner = streamOwner(req, this.config);
-    this.admission.check(res, owner);
-    const stream = await this.runner.start({ requestId, request, owner });
-    const writer = new SseWriter(res, { requestId, heartbeatMs: this.config.stream.heartbeatMs });
-    // `req` emits 'close' as soon as the body is read; only the response tells a real hang-up.
-    res.on('close', () => {
-      if (!res.writableFinished && request.onDisconnect === 'cancel') {
-        stream.lease.abort('client_gone');
-      }
-    });
-    writer.open();
-    try {
-      // With onDisconnect "continue" the loop runs on after a hang-up: writes are dropped, the
-      // log keeps every event for a later attach.
-      for await (const event of stream.events) {
-        const backpressure = writer.write(event);
-        if (backpressure) await backpressure;
-      }
-    } finally {
-      writer.end();
-    }
+    const stream = await this.starter.start({ req, res, request, requestId });
+    await relayStream(res, stream, this.config);
   }
 }

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AbortService } from '../abort/abort.service';
+import { StreamStartRateLimit } from '../limits/stream-start-rate-limit';
 import { StreamAdmission } from '../lifecycle/stream-admission';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
 import { MetricsController } from '../metrics/metrics.controller';
 import { StreamMetrics } from '../metrics/stream-metrics';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
+import { StreamFollower } from './stream-follower';
 import { StreamRunner } from './stream-runner';
+import { StreamStarter } from './stream-starter';
 import { StreamsController } from './streams.controller';
 
 @Module({
@@ -18,6 +21,9 @@ import { StreamsController } from './streams.controller';
     StreamRunner,
     StreamAdmission,
     StreamMetrics,
+    StreamStartRateLimit,
+    StreamStarter,
+    StreamFollower,
   ],
   exports: [AbortService],
 })

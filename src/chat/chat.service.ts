@@ -51,6 +51,12 @@ export class ChatService {
     );
     let usage: UsageData | undefined;
     try {
+      // Aborted before the model was called (the client left while the stream was being set
+      // up): end without making the upstream request at all.
+      if (upstream.signal.aborted) {
+        yield* this.failureEvents(sequence, undefined, upstream.signal, requestId);
+        return;
+      }
       let hitLength = false;
       const model = this.models.get(request);
       const messages = toLangChainMessages(request.messages);

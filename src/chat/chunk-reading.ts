@@ -9,25 +9,32 @@ export function chunkText(chunk: ChatGenerationChunk): string {
   return chunk.text;
 }
 
-/** Adds a chunk's usage to what was seen so far (Anthropic reports input and output apart). */
+/** Folds a chunk's usage into what was seen so far (Anthropic reports it in two chunks). */
 export function addUsage(
   total: UsageData | undefined,
   chunk: ChatGenerationChunk,
 ): UsageData | undefined {
   const usage = (chunk.message as AIMessageChunk).usage_metadata;
   if (!usage) return total;
-  return {
-    inputTokens: (total?.inputTokens ?? 0) + usage.input_tokens,
-    outputTokens: (total?.outputTokens ?? 0) + usage.output_tokens,
-    totalTokens: (total?.totalTokens ?? 0) + usage.total_tokens,
-  };
+  // Counts are running totals where a provider repeats them (Anthropic's message_start says
+  // output 1, its message_delta the cumulative output; OpenAI sends one usage chunk), so the
+  // largest value seen per field is the answer, never the sum.
+  const inputTokens = Math.max(total?.inputTokens ?? 0, usage.input_tokens);
+  const outputTokens = Math.max(total?.outputTokens ?? 0, usage.output_tokens);
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
 }
 
 /** True when the provider said it stopped because of the token limit. */
 export function stoppedForLength(chunk: ChatGenerationChunk): boolean {
   const info = chunk.generationInfo as Record<string, unknown> | undefined;
   const metadata = chunk.message.response_metadata as Record<string, unknown> | undefined;
+  // ChatAnthropic puts message_delta's stop_reason in additional_kwargs.
+  const extra = chunk.message.additional_kwargs as Record<string, unknown> | undefined;
   const reason =
-    info?.finish_reason ?? info?.stop_reason ?? metadata?.finish_reason ?? metadata?.stop_reason;
+    info?.finish_reason ??
+    info?.stop_reason ??
+    metadata?.finish_reason ??
+    metadata?.stop_reason ??
+    extra?.stop_reason;
   return reason === 'length' || reason === 'max_tokens';
 }

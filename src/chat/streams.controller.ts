@@ -17,34 +17,30 @@ import {
 import type { Request, Response } from 'express';
 import { AbortService } from '../abort/abort.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { streamKey } from '../auth/stream-key';
 import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ShutdownState } from '../lifecycle/shutdown-state';
-import { StreamAdmission } from '../lifecycle/stream-admission';
-import { SseWriter } from '../sse/sse-writer';
-import { followStream } from '../stream-log/follow-stream';
 import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { JsonContentTypeGuard } from './json-content-type.guard';
 import { resolveLastEventId } from './last-event-id';
-import { resolveRequestId } from './request-id';
+import { REQUEST_ID_PATTERN, resolveRequestId } from './request-id';
+import { StreamFollower } from './stream-follower';
 import { StreamRunner } from './stream-runner';
+import { StreamStarter } from './stream-starter';
 import { toChatRequest } from './to-chat-request';
-
-/** How often an idle attached reader checks that the stream's instance is still alive. */
-const FOLLOW_POLL_MS = 1_000;
 
 /** `/api/chat/streams`: detached generation, attach / resume, and cancel. */
 @Controller('chat/streams')
 @UseGuards(ApiKeyGuard)
 export class StreamsController {
   constructor(
+    private readonly starter: StreamStarter,
     private readonly runner: StreamRunner,
-    private readonly admission: StreamAdmission,
+    private readonly follower: StreamFollower,
     private readonly log: StreamLog,
     private readonly aborts: AbortService,
-    private readonly shutdown: ShutdownState,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -59,10 +55,8 @@ export class StreamsController {
     // Nobody holds this connection, so the generation always runs to its end.
     const request = toChatRequest({ ...body, onDisconnect: 'continue' }, this.config);
     const requestId = resolveRequestId(req.headers['x-request-id']);
-    const owner = streamOwner(req, this.config);
-    this.admission.check(res, owner);
-    const stream = await this.runner.start({ requestId, request, owner });
-    void this.runner.runDetached(stream);
+    const stream = await this.starter.start({ req, res, request, requestId });
+    void this.runner.runDetached(stream.events);
     const streamUrl = `/api/chat/streams/${encodeURIComponent(requestId)}`;
     res.setHeader('Location', streamUrl);
     res.setHeader('X-Request-Id', requestId);
@@ -78,37 +72,7 @@ export class StreamsController {
   ): Promise<void> {
     const afterId = resolveLastEventId(req.headers['last-event-id'], lastEventIdQuery);
     const meta = await this.visibleMeta(requestId, req);
-    if (meta.status === 'finished' && (await this.log.range(requestId, afterId, 1)).length === 0) {
-      // The client has everything: 204 also tells an EventSource to stop reconnecting.
-      res.status(204).end();
-      return;
-    }
-    const reader = new AbortController();
-    const stopReading = (): void => reader.abort();
-    res.on('close', stopReading);
-    this.shutdown.closingSignal.addEventListener('abort', stopReading, { once: true });
-    const writer = new SseWriter(res, { requestId, heartbeatMs: this.config.stream.heartbeatMs });
-    writer.open();
-    try {
-      const events = followStream({
-        log: this.log,
-        requestId,
-        afterId,
-        signal: reader.signal,
-        pollMs: FOLLOW_POLL_MS,
-      });
-      for await (const event of events) {
-        const backpressure = writer.write(event);
-        if (backpressure) await backpressure;
-      }
-    } catch {
-      // Storage failed mid-follow: close without [DONE]; the client resumes from its last id.
-      res.destroy();
-    } finally {
-      this.shutdown.closingSignal.removeEventListener('abort', stopReading);
-      if (writer.endSeen) writer.end();
-      else res.destroy();
-    }
+    await this.follower.serve(res, { meta, requestId, afterId });
   }
 
   @Delete(':requestId')
@@ -127,14 +91,17 @@ export class StreamsController {
         status: 'finished',
       });
     }
-    await this.aborts.cancel(requestId);
+    await this.aborts.cancel(meta.requestId);
     return { requestId, status: 'cancelling' };
   }
 
   /** The stream's meta; 404 when it is unknown, expired, or another key's. */
   private async visibleMeta(requestId: string, req: Request): Promise<StreamMeta> {
-    const meta = await this.log.meta(requestId);
-    if (!meta || meta.owner !== streamOwner(req, this.config)) {
+    const owner = streamOwner(req, this.config);
+    const meta = REQUEST_ID_PATTERN.test(requestId)
+      ? await this.log.meta(streamKey(owner, requestId))
+      : undefined;
+    if (!meta || meta.owner !== owner) {
       throw new NotFoundException(`No stream with id "${requestId}".`);
     }
     return meta;

@@ -26,6 +26,8 @@ export interface AppConfig {
     readonly maxConcurrentStreams: number;
     /** Running streams one API key may hold in this process (API_KEYS mode); 0: no limit. */
     readonly maxStreamsPerKey: number;
+    /** Streams one API key may start per minute, across instances with Redis; 0: no limit. */
+    readonly streamStartsPerMinute: number;
     readonly maxQueryChars: number;
     readonly maxInputChars: number;
     readonly bodyLimitBytes: number;
@@ -36,6 +38,10 @@ export interface AppConfig {
     readonly ttlSeconds: number;
     readonly shutdownGraceMs: number;
     readonly memoryLogMaxStreams: number;
+    /** Characters of stored frames the memory log may hold; oldest finished streams go first. */
+    readonly memoryLogMaxBytes: number;
+    /** How long a client may stop reading before it counts as gone (see SseWriter). */
+    readonly slowClientTimeoutMs: number;
   };
   /** Timeouts of the HTTP server (see `applyHttpServerSettings`). */
   readonly http: {

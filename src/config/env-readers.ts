@@ -74,14 +74,23 @@ export function readUrl(env: Env, name: string, protocols: readonly string[]): s
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** Parses sizes the way Express and nginx users write them: `1mb`, `512kb`, `1048576`. */
-export function readByteSize(env: Env, name: string, fallback: number): number {
+export function readByteSize(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { max: number } = { max: 64 * 1024 ** 2 },
+): number {
   const raw = readString(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
   const match = /^(\d+)\s*(b|kb|mb|gb)?$/.exec(raw);
   if (!match) throw new ConfigError(name, `must be a size such as 1mb or 65536, got "${raw}"`);
   const bytes = Number(match[1]) * SIZE_UNITS[match[2] ?? ''];
-  if (bytes < 1024 || bytes > 64 * 1024 ** 2) {
-    throw new ConfigError(name, 'must be between 1kb and 64mb');
+  if (bytes < 1024 || bytes > range.max) {
+    throw new ConfigError(name, `must be between 1kb and ${formatSize(range.max)}`);
   }
   return bytes;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3}gb` : `${bytes / 1024 ** 2}mb`;
 }

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({
       maxConcurrentStreams: 1000,
       maxStreamsPerKey: 100,
+      streamStartsPerMinute: 600,
       maxQueryChars: 32_000,
       maxInputChars: 128_000,
       bodyLimitBytes: 1024 * 1024,
@@ -51,6 +52,9 @@ describe('loadConfig', () => {
     [{ LLM_STREAM_USAGE: 'maybe' }, 'LLM_STREAM_USAGE'],
     [{ LLM_ALLOWED_MODELS: 'a,b' }, 'LLM_ALLOWED_MODELS'],
     [{ MAX_QUERY_CHARS: '200', MAX_INPUT_CHARS: '100' }, 'MAX_QUERY_CHARS'],
+    [{ STREAM_TTL_S: '30' }, 'STREAM_TTL_S'],
+    [{ STREAM_TTL_S: '5', STREAM_IDLE_TIMEOUT_MS: '5001' }, 'STREAM_TTL_S'],
+    [{ MEMORY_LOG_MAX_BYTES: '100gb' }, 'MEMORY_LOG_MAX_BYTES'],
   ])('rejects %j with one line naming %s', (env, variable) => {
     let thrown: unknown;
     try {

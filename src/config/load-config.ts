@@ -54,6 +54,37 @@ function readLlmConfig(env: Env): AppConfig['llm'] {
   };
 }
 
+function readStreamConfig(env: Env): AppConfig['stream'] {
+  const idleTimeoutMs = readInt(env, 'STREAM_IDLE_TIMEOUT_MS', {
+    fallback: 60_000,
+    min: 10,
+    max: 3_600_000,
+  });
+  const ttlSeconds = readInt(env, 'STREAM_TTL_S', { fallback: 600, min: 1, max: 7 * 86_400 });
+  // A client that lost its connection while the model was silent must still find the stream.
+  if (ttlSeconds * 1000 < idleTimeoutMs) {
+    throw new ConfigError(
+      'STREAM_TTL_S',
+      `must be at least STREAM_IDLE_TIMEOUT_MS (${idleTimeoutMs} ms), got ${ttlSeconds} s`,
+    );
+  }
+  return {
+    heartbeatMs: readInt(env, 'HEARTBEAT_MS', { fallback: 15_000, min: 10, max: 600_000 }),
+    idleTimeoutMs,
+    ttlSeconds,
+    shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', { fallback: 10_000, min: 0, max: 600_000 }),
+    memoryLogMaxStreams: readInt(env, 'MEMORY_LOG_MAX_STREAMS', { fallback: 10_000, min: 1 }),
+    memoryLogMaxBytes: readByteSize(env, 'MEMORY_LOG_MAX_BYTES', 256 * 1024 ** 2, {
+      max: 64 * 1024 ** 3,
+    }),
+    slowClientTimeoutMs: readInt(env, 'SLOW_CLIENT_TIMEOUT_MS', {
+      fallback: 30_000,
+      min: 10,
+      max: 3_600_000,
+    }),
+  };
+}
+
 /**
  * Reads and validates the environment once, at boot. Throws a ConfigError whose message is a
  * single line naming the offending variable.
@@ -70,25 +101,12 @@ export function loadConfig(env: Env): AppConfig {
     limits: {
       maxConcurrentStreams: readInt(env, 'MAX_CONCURRENT_STREAMS', { fallback: 1000, min: 1 }),
       maxStreamsPerKey: readInt(env, 'MAX_STREAMS_PER_KEY', { fallback: 100, min: 0 }),
+      streamStartsPerMinute: readInt(env, 'RATE_LIMIT_PER_MINUTE', { fallback: 600, min: 0 }),
       maxQueryChars,
       maxInputChars,
       bodyLimitBytes: readByteSize(env, 'BODY_LIMIT', 1024 * 1024),
     },
-    stream: {
-      heartbeatMs: readInt(env, 'HEARTBEAT_MS', { fallback: 15_000, min: 10, max: 600_000 }),
-      idleTimeoutMs: readInt(env, 'STREAM_IDLE_TIMEOUT_MS', {
-        fallback: 60_000,
-        min: 10,
-        max: 3_600_000,
-      }),
-      ttlSeconds: readInt(env, 'STREAM_TTL_S', { fallback: 600, min: 1, max: 7 * 86_400 }),
-      shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', {
-        fallback: 10_000,
-        min: 0,
-        max: 600_000,
-      }),
-      memoryLogMaxStreams: readInt(env, 'MEMORY_LOG_MAX_STREAMS', { fallback: 10_000, min: 1 }),
-    },
+    stream: readStreamConfig(env),
     http: readHttpConfig(env),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     apiKeys: readList(env, 'API_KEYS'),

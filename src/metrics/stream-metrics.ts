@@ -34,6 +34,12 @@ export class StreamMetrics {
     registers: [this.registry],
   });
 
+  private readonly logReadFailures = new Counter({
+    name: 'gateway_stream_log_read_failures_total',
+    help: 'Attached readers closed because reading the stream log failed (they resume).',
+    registers: [this.registry],
+  });
+
   constructor(aborts: AbortService, log: StreamLog) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -60,6 +66,10 @@ export class StreamMetrics {
         this.set(log.isHealthy() ? 1 : 0);
       },
     });
+  }
+
+  logReadFailed(): void {
+    this.logReadFailures.inc();
   }
 
   streamStarted(): void {

@@ -12,6 +12,7 @@ class FakeResponse extends EventEmitter {
   writableEnded = false;
   headersFlushed = false;
   acceptWrites = true;
+  shouldKeepAlive = true;
 
   writeHead(status: number, headers: Record<string, string>): this {
     this.statusCode = status;
@@ -36,16 +37,24 @@ class FakeResponse extends EventEmitter {
     if (chunk) this.chunks.push(chunk);
     this.writableEnded = true;
   }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
   get text(): string {
     return this.chunks.join('');
   }
 }
 
-function makeWriter(heartbeatMs = 1000): { res: FakeResponse; writer: SseWriter } {
+function makeWriter(
+  heartbeatMs = 1000,
+  stallTimeoutMs = 60_000,
+): { res: FakeResponse; writer: SseWriter } {
   const res = new FakeResponse();
   const writer = new SseWriter(res as unknown as ServerResponse, {
     requestId: 'req-1',
     heartbeatMs,
+    stallTimeoutMs,
   });
   return { res, writer };
 }
@@ -66,6 +75,26 @@ describe('SseWriter', () => {
     });
     expect(res.headersFlushed).toBe(true);
     expect(res.text).toBe('retry: 2000\n\n');
+    writer.end();
+  });
+
+  it('says Connection: close when the client asked for it, so the socket closes after [DONE]', () => {
+    const { res, writer } = makeWriter();
+    res.shouldKeepAlive = false;
+    writer.open();
+    expect(res.headers.Connection).toBe('close');
+  });
+
+  it('destroys the response when the client leaves its socket full past stallTimeoutMs', async () => {
+    const { res, writer } = makeWriter(1000, 50);
+    writer.open();
+    res.acceptWrites = false;
+    const wait = writer.write(toLoggedEvent({ id: 1, type: 'token', data: { content: 'x' } }));
+    expect(wait).toBeInstanceOf(Promise);
+    const started = Date.now();
+    await wait;
+    expect(res.destroyed).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     writer.end();
   });
 

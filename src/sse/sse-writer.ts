@@ -5,6 +5,13 @@ import { SSE_DONE, SSE_PING, SSE_PREAMBLE } from './sse-format';
 export interface SseWriterOptions {
   requestId: string;
   heartbeatMs: number;
+  /**
+   * How long a client may leave its socket full before it counts as gone. While it is full the
+   * stream stops pulling from upstream (at most Node's writable high-water mark plus one event
+   * wait in this process); after this long the response is destroyed, which cancels the
+   * generation or, with `onDisconnect: continue`, leaves it running into the log for a resume.
+   */
+  stallTimeoutMs: number;
 }
 
 /**
@@ -43,7 +50,8 @@ export class SseWriter {
       'Content-Type': 'text/event-stream; charset=utf-8',
       // no-transform also keeps `compression` and proxies from buffering the stream.
       'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
+      // Honour a client's `Connection: close` (and HTTP/1.0): the socket closes after [DONE].
+      Connection: this.res.shouldKeepAlive ? 'keep-alive' : 'close',
       // nginx: disable proxy buffering for this response.
       'X-Accel-Buffering': 'no',
       'X-Request-Id': this.options.requestId,
@@ -73,7 +81,11 @@ export class SseWriter {
     clearTimeout(this.heartbeat);
     if (this.closed) return;
     this.coalesce();
-    this.res.end(SSE_DONE);
+    this.res.write(SSE_DONE);
+    // Uncork before ending: on Node 22 and 24, `end()` on a corked chunked response sends the
+    // terminating chunk ahead of the corked data, and the client loses the last events.
+    this.releaseCork();
+    this.res.end();
   }
 
   /**
@@ -85,10 +97,13 @@ export class SseWriter {
     if (this.corked) return;
     this.corked = true;
     this.res.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.res.uncork();
-    });
+    process.nextTick(() => this.releaseCork());
+  }
+
+  private releaseCork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 
   private ping(): void {
@@ -104,7 +119,9 @@ export class SseWriter {
 
   private drainOrClose(): Promise<void> {
     return new Promise((resolve) => {
+      const stalled = setTimeout(() => this.res.destroy(), this.options.stallTimeoutMs);
       const done = (): void => {
+        clearTimeout(stalled);
         this.res.off('drain', done);
         this.res.off('close', done);
         resolve();

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CompactedEvents } from './compacted-events';
 import { LatchedWatcher } from './latched-watcher';
 import type { LoggedEvent } from './logged-event';
-import { StreamLog } from './stream-log';
+import { StreamLog, StreamLogUnavailableError } from './stream-log';
 import type { NewStream, StreamMeta } from './stream-meta';
 import type { StreamWatcher } from './stream-watcher';
 
@@ -13,11 +13,15 @@ interface MemoryStream {
   events: LoggedEvent[] | CompactedEvents;
   watchers: Set<LatchedWatcher>;
   expiresAt: number;
+  /** Characters of its stored frames: what it counts against MEMORY_LOG_MAX_BYTES. */
+  size: number;
 }
 
 /**
  * The stream log in process memory: the default without REDIS_URL. Holds at most
- * MEMORY_LOG_MAX_STREAMS streams, dropping the oldest finished ones first.
+ * MEMORY_LOG_MAX_STREAMS streams and MEMORY_LOG_MAX_BYTES of frames, dropping the oldest
+ * finished streams first. Running streams are never dropped; when they alone fill the budget,
+ * new streams are refused (503) until some end.
  */
 @Injectable()
 export class MemoryStreamLog extends StreamLog {
@@ -26,27 +30,39 @@ export class MemoryStreamLog extends StreamLog {
   private readonly finishedOrder = new Set<string>();
   private readonly ttlMs: number;
   private readonly maxStreams: number;
+  private readonly maxBytes: number;
+  private storedBytes = 0;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super();
     this.ttlMs = config.stream.ttlSeconds * 1000;
     this.maxStreams = config.stream.memoryLogMaxStreams;
+    this.maxBytes = config.stream.memoryLogMaxBytes;
   }
 
   get size(): number {
     return this.streams.size;
   }
 
+  /** Characters of frames held now, running and finished streams together. */
+  get bytes(): number {
+    return this.storedBytes;
+  }
+
   create(stream: NewStream): Promise<boolean> {
     const existing = this.live(stream.requestId);
     if (existing) return Promise.resolve(false);
+    this.evict();
+    if (this.storedBytes >= this.maxBytes) {
+      return Promise.reject(new StreamLogUnavailableError('the memory log is full'));
+    }
     this.streams.set(stream.requestId, {
       meta: { ...stream, status: 'running' },
       events: [],
       watchers: new Set(),
       expiresAt: Number.POSITIVE_INFINITY,
+      size: 0,
     });
-    this.evict();
     return Promise.resolve(true);
   }
 
@@ -54,6 +70,8 @@ export class MemoryStreamLog extends StreamLog {
     const stream = this.streams.get(requestId);
     if (!stream || !Array.isArray(stream.events)) return;
     stream.events.push(event);
+    stream.size += event.frame.length;
+    this.storedBytes += event.frame.length;
     for (const watcher of stream.watchers) watcher.notify();
   }
 
@@ -65,6 +83,7 @@ export class MemoryStreamLog extends StreamLog {
       stream.expiresAt = Date.now() + this.ttlMs;
       this.finishedOrder.add(requestId);
       for (const watcher of stream.watchers) watcher.notify();
+      this.evict();
     }
     return Promise.resolve();
   }
@@ -114,17 +133,20 @@ export class MemoryStreamLog extends StreamLog {
     return stream;
   }
 
-  /** Drops expired streams, then the oldest finished ones while over the bound. O(dropped). */
+  /** Drops expired streams, then the oldest finished ones while over a bound. O(dropped). */
   private evict(): void {
     const now = Date.now();
     for (const id of this.finishedOrder) {
       const expired = (this.streams.get(id)?.expiresAt ?? 0) <= now;
-      if (!expired && this.streams.size <= this.maxStreams) return;
+      const over = this.streams.size > this.maxStreams || this.storedBytes > this.maxBytes;
+      if (!expired && !over) return;
       this.drop(id);
     }
   }
 
   private drop(requestId: string): void {
+    const stream = this.streams.get(requestId);
+    if (stream) this.storedBytes -= stream.size;
     this.streams.delete(requestId);
     this.finishedOrder.delete(requestId);
   }

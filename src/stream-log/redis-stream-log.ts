@@ -23,6 +23,8 @@ import type { StreamWatcher } from './stream-watcher';
 const HEARTBEAT_EVERY_MS = 1_000;
 const INSTANCE_TTL_MS = 3_000;
 const DRAIN_ON_SHUTDOWN_MS = 3_000;
+/** Renewals per TTL period for the keys of running streams (so two may fail before expiry). */
+const RENEWALS_PER_TTL = 3;
 
 type RedisEntry = [id: string, fields: string[]];
 
@@ -38,9 +40,14 @@ function toLoggedEvent([id, fields]: RedisEntry): LoggedEvent {
 }
 
 /**
- * The stream log on Redis Streams: one stream key per request (`XADD` with ids `0-<event id>`),
- * a meta hash, a TTL renewed with every write, pub/sub wake-ups for live readers, and an
- * instance heartbeat key so readers elsewhere notice when the generating instance dies.
+ * The stream log on Redis Streams: one stream key per request (`XADD` with ids `1-<event id>`),
+ * a meta hash, pub/sub wake-ups for live readers, and an instance heartbeat key so readers
+ * elsewhere notice when the generating instance dies.
+ *
+ * Expiry: a running stream's keys are renewed by the instance that runs it, several times per
+ * STREAM_TTL_S, so a stream that pauses (a tool call, a slow model) never expires while it runs;
+ * if that instance dies they lapse STREAM_TTL_S later, unless a reader closes the stream first.
+ * A finished stream keeps STREAM_TTL_S from its last write.
  */
 @Injectable()
 export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplicationShutdown {
@@ -48,7 +55,10 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   private readonly queue: RedisAppendQueue;
   private readonly ttlSeconds: number;
   private heartbeat: NodeJS.Timeout | undefined;
+  private renewal: NodeJS.Timeout | undefined;
   private failedAppends = 0;
+  /** Streams this instance runs, whose keys it keeps from expiring. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly clients: RedisClients,
@@ -79,10 +89,14 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     beat();
     this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
+    const renewEveryMs = Math.max(100, (this.ttlSeconds * 1000) / RENEWALS_PER_TTL);
+    this.renewal = setInterval(() => this.renewRunning(), renewEveryMs);
+    this.renewal.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.renewal);
     await this.queue.drain(Date.now() + DRAIN_ON_SHUTDOWN_MS);
     await this.clients.command.del(redisKeys.instance(this.instance.id)).catch(() => undefined);
   }
@@ -104,6 +118,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
         String(this.ttlSeconds),
       ),
     );
+    if (created === 1) this.running.add(stream.requestId);
     return created === 1;
   }
 
@@ -112,6 +127,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   }
 
   finish(requestId: string): Promise<void> {
+    this.running.delete(requestId);
     return this.queue.finish(requestId);
   }
 
@@ -180,6 +196,15 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
 
   isHealthy(): boolean {
     return this.clients.command.status === 'ready';
+  }
+
+  /** One pipelined round of EXPIREs; failures are harmless (the next round retries). */
+  private renewRunning(): void {
+    const redis = this.clients.command;
+    for (const requestId of this.running) {
+      redis.expire(redisKeys.events(requestId), this.ttlSeconds).catch(() => undefined);
+      redis.expire(redisKeys.meta(requestId), this.ttlSeconds).catch(() => undefined);
+    }
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

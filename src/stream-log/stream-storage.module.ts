@@ -25,6 +25,7 @@ export class StreamStorageModule {
           { provide: StreamLog, useClass: MemoryStreamLog },
           { provide: CancelBus, useClass: LocalCancelBus },
         ];
-    return { module: StreamStorageModule, providers, exports: [StreamLog, CancelBus] };
+    const exports = config.redisUrl ? [StreamLog, CancelBus, RedisClients] : [StreamLog, CancelBus];
+    return { module: StreamStorageModule, providers, exports };
   }
 }

@@ -127,6 +127,8 @@ export class FakeAnthropicServer {
       aborted: new Promise((resolve) => (markAborted = resolve)),
     };
     this.requests.push(record);
+    // On 'finish', not right after end(): from Node 24 writableFinished turns true only then.
+    res.once('finish', () => (record.finished = true));
     res.on('close', () => {
       if (res.writableFinished) return;
       record.abortedAt = Date.now();
@@ -141,7 +143,6 @@ export class FakeAnthropicServer {
       return;
     }
     await this.stream(res, body, scenario);
-    record.finished = res.writableFinished;
   }
 
   /** The status the real API would refuse this request with, before looking at the prompt. */

@@ -99,6 +99,8 @@ export class FakeOpenAIServer {
       aborted: new Promise((resolve) => (markAborted = resolve)),
     };
     this.requests.push(record);
+    // On 'finish', not right after end(): from Node 24 writableFinished turns true only then.
+    res.once('finish', () => (record.finished = true));
     res.on('close', () => {
       if (res.writableFinished) return;
       record.abortedAt = Date.now();
@@ -112,7 +114,6 @@ export class FakeOpenAIServer {
       return;
     }
     await this.stream(res, body, scenario);
-    record.finished = res.writableFinished;
   }
 
   private async stream(
