@@ -4,29 +4,47 @@ import { ChatModule } from './chat/chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { InstanceId } from './lifecycle/instance-id';
+import type { Pipeline } from './pipelines/pipeline';
+import { PIPELINE_LIST } from './pipelines/pipeline-registry';
+import { PIPELINES } from './pipelines/pipelines';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { StreamStorageModule } from './stream-log/stream-storage.module';
 
-/** Makes the validated config, the shutdown state and the instance id available everywhere. */
+/** What an embedding application may add to the service. */
+export interface AppExtensions {
+  /** Pipelines besides the built-in ones (`src/pipelines/pipelines.ts`). */
+  pipelines?: readonly Pipeline[];
+}
+
+/**
+ * Makes the validated config, the shutdown state, the instance id and the pipeline list
+ * available everywhere.
+ */
 @Global()
 @Module({})
 class CoreModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, extensions: AppExtensions): DynamicModule {
+    const pipelines = [...PIPELINES, ...(extensions.pipelines ?? [])];
     return {
       module: CoreModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }, ShutdownState, InstanceId],
-      exports: [APP_CONFIG, ShutdownState, InstanceId],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: PIPELINE_LIST, useValue: pipelines },
+        ShutdownState,
+        InstanceId,
+      ],
+      exports: [APP_CONFIG, PIPELINE_LIST, ShutdownState, InstanceId],
     };
   }
 }
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, extensions: AppExtensions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.register(config),
+        CoreModule.register(config, extensions),
         StreamStorageModule.register(config),
         LoggerModule.forRoot({
           pinoHttp: {

@@ -2,7 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppExtensions } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { serveDemoPage } from './demo-page/serve-demo-page';
 import { applyHttpServerSettings } from './http/http-server-settings';
@@ -11,11 +11,17 @@ import { installJsonBody } from './http/json-body';
 import type { AppConfig } from './config/app-config';
 
 /** Builds the application the same way for `main.ts` and for the tests. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    bodyParser: false,
-    bufferLogs: true,
-  });
+export async function createApp(
+  config: AppConfig,
+  extensions: AppExtensions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, extensions),
+    {
+      bodyParser: false,
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   installRequestGuards(app);

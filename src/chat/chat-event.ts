@@ -20,6 +20,26 @@ export interface StartData {
 export interface TokenData {
   content: string;
 }
+export interface ReasoningData {
+  content: string;
+}
+/** A tool call the model made, sent once its arguments are complete. */
+export interface ToolCallData {
+  toolCallId: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+export interface ToolResultData {
+  toolCallId: string;
+  name: string;
+  content: string;
+  isError: boolean;
+}
+/** A custom event a chain or graph dispatched (`dispatchCustomEvent(name, data)`). */
+export interface CustomData {
+  name: string;
+  data: unknown;
+}
 export interface UsageData {
   inputTokens: number;
   outputTokens: number;
@@ -41,6 +61,10 @@ export interface EndData {
 export type ChatEvent =
   | { id: number; type: 'start'; data: StartData }
   | { id: number; type: 'token'; data: TokenData }
+  | { id: number; type: 'reasoning'; data: ReasoningData }
+  | { id: number; type: 'tool_call'; data: ToolCallData }
+  | { id: number; type: 'tool_result'; data: ToolResultData }
+  | { id: number; type: 'data'; data: CustomData }
   | { id: number; type: 'usage'; data: UsageData }
   | { id: number; type: 'error'; data: ErrorData }
   | { id: number; type: 'end'; data: EndData };

@@ -13,4 +13,6 @@ export interface ChatRequest {
   temperature?: number;
   maxTokens?: number;
   onDisconnect: DisconnectPolicy;
+  /** The pipeline that answers; checked against the registry before anything starts. */
+  pipeline: string;
 }

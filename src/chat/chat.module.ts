@@ -5,6 +5,9 @@ import { StreamAdmission } from '../lifecycle/stream-admission';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
 import { MetricsController } from '../metrics/metrics.controller';
 import { StreamMetrics } from '../metrics/stream-metrics';
+import { PipelineRegistry } from '../pipelines/pipeline-registry';
+import { PipelineStreams } from '../pipelines/pipeline-streams';
+import { PipelinesController } from '../pipelines/pipelines.controller';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 import { StreamFollower } from './stream-follower';
@@ -13,7 +16,7 @@ import { StreamStarter } from './stream-starter';
 import { StreamsController } from './streams.controller';
 
 @Module({
-  controllers: [ChatController, StreamsController, MetricsController],
+  controllers: [ChatController, StreamsController, MetricsController, PipelinesController],
   providers: [
     ChatService,
     ChatModelRegistry,
@@ -24,6 +27,8 @@ import { StreamsController } from './streams.controller';
     StreamStartRateLimit,
     StreamStarter,
     StreamFollower,
+    PipelineRegistry,
+    PipelineStreams,
   ],
   exports: [AbortService],
 })

@@ -14,6 +14,9 @@ import { abortableDelay } from '../llm/abortable-delay';
 import { DemoChatModel } from '../llm/demo-chat-model';
 import type { ChatEvent } from './chat-event';
 import type { ChatRequest } from './chat-request';
+import { PipelineRegistry } from '../pipelines/pipeline-registry';
+import { PipelineStreams } from '../pipelines/pipeline-streams';
+import { PIPELINES } from '../pipelines/pipelines';
 import { ChatService } from './chat.service';
 
 /** Streams two tokens, then fails the way the OpenAI client does on an HTTP error. */
@@ -98,6 +101,7 @@ const REQUEST: ChatRequest = {
   messages: [{ role: 'user', content: 'Why?' }],
   model: 'm',
   onDisconnect: 'cancel',
+  pipeline: 'chat',
 };
 
 async function run(
@@ -105,7 +109,9 @@ async function run(
   options: { signal?: AbortSignal; env?: Record<string, string>; request?: ChatRequest } = {},
 ): Promise<ChatEvent[]> {
   const config = loadConfig(options.env ?? {});
-  const service = new ChatService(new FixedModelRegistry(config, model), config);
+  const models = new FixedModelRegistry(config, model);
+  const pipelines = new PipelineStreams(new PipelineRegistry(PIPELINES), models);
+  const service = new ChatService(models, pipelines, config);
   const events: ChatEvent[] = [];
   const stream = service.stream({
     requestId: 'r1',

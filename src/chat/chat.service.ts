@@ -2,26 +2,26 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { abortKindOf, StreamAbortReason } from '../abort/stream-abort-reason';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
-import { streamChatChunks } from '../llm/stream-chat-chunks';
-import type { ChatEvent, UsageData } from './chat-event';
-import { ChatEventSequence } from './chat-event-sequence';
+import { PipelineStreams } from '../pipelines/pipeline-streams';
+import type { ChatEvent } from './chat-event';
+import type { ChatEventSequence } from './chat-event-sequence';
 import type { ChatRequest } from './chat-request';
-import { addUsage, chunkText, stoppedForLength } from './chunk-reading';
+import { EventCollector } from './event-collector';
 import { IdleWatchdog } from './idle-watchdog';
-import { toLangChainMessages } from './to-langchain-messages';
 import { toUpstreamErrorData } from './upstream-error';
 
 export interface ChatStreamOptions {
   requestId: string;
   request: ChatRequest;
+  owner?: string;
   /** Aborting it closes the upstream HTTP request; its reason decides the `end` reason. */
   signal: AbortSignal;
 }
 
 /**
- * Turns a chat request into the stream's events: `start`, one token per chunk with text,
- * `usage` when the provider reports it, at most one `error`, and always exactly one `end`.
- * Knows nothing of HTTP.
+ * Turns a chat request into the stream's events: `start`; then answer tokens, reasoning, tool
+ * calls and results and custom data as the pipeline streams them; `usage` when the provider
+ * reports it; at most one `error`; and always exactly one `end`. Knows nothing of HTTP.
  */
 @Injectable()
 export class ChatService {
@@ -29,12 +29,14 @@ export class ChatService {
 
   constructor(
     private readonly models: ChatModelRegistry,
+    private readonly pipelines: PipelineStreams,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async *stream(options: ChatStreamOptions): AsyncGenerator<ChatEvent, void, undefined> {
     const { requestId, request } = options;
-    const sequence = new ChatEventSequence();
+    const collector = new EventCollector();
+    const { sequence } = collector;
     yield sequence.make('start', {
       requestId,
       model: request.model,
@@ -49,39 +51,65 @@ export class ChatService {
     const watchdog = new IdleWatchdog(this.config.stream.idleTimeoutMs, () =>
       upstream.abort(new StreamAbortReason('timeout')),
     );
-    let usage: UsageData | undefined;
+    let drained = false;
     try {
-      // Aborted before the model was called (the client left while the stream was being set
-      // up): end without making the upstream request at all.
+      // Aborted before the pipeline ran (the client left while the stream was being set up):
+      // end without making the upstream request at all.
       if (upstream.signal.aborted) {
         yield* this.failureEvents(sequence, undefined, upstream.signal, requestId);
         return;
       }
-      let hitLength = false;
-      const model = this.models.get(request);
-      const messages = toLangChainMessages(request.messages);
-      for await (const chunk of streamChatChunks(model, messages, upstream.signal)) {
+      const source = await this.pipelines.open({
+        request,
+        requestId,
+        owner: options.owner,
+        signal: upstream.signal,
+      });
+      for await (const item of source.items) {
         watchdog.chunkArrived();
-        const content = chunkText(chunk);
-        if (content.length > 0) yield sequence.make('token', { content });
-        usage = addUsage(usage, chunk);
-        hitLength ||= stoppedForLength(chunk);
+        source.read(item, collector);
+        const events = collector.take();
+        for (let index = 0; index < events.length; index++) yield events[index];
+        collector.clear();
+        if (collector.malformedToolCallSeen) break;
         watchdog.waitAgain();
       }
+      drained = !collector.malformedToolCallSeen;
       // Some providers return quietly when aborted (ChatAnthropic always, ChatOpenAI with a
       // chunk buffered): the signal, not the way the loop ended, says whether this was a finish.
       if (upstream.signal.aborted) {
         yield* this.failureEvents(sequence, undefined, upstream.signal, requestId);
         return;
       }
+      if (collector.malformedToolCallSeen) {
+        yield* this.malformedToolCallEvents(sequence, requestId);
+        return;
+      }
+      const usage = collector.totalUsage();
       if (usage) yield sequence.make('usage', usage);
-      yield sequence.make('end', { reason: hitLength ? 'length' : 'stop' });
+      yield sequence.make('end', { reason: collector.hitLength ? 'length' : 'stop' });
     } catch (error: unknown) {
       yield* this.failureEvents(sequence, error, upstream.signal, requestId);
     } finally {
       watchdog.stop();
       options.signal.removeEventListener('abort', forwardAbort);
+      // Left early (a malformed tool call, or the consumer stopped reading): stop whatever the
+      // pipeline still runs in the background, such as a graph step or a tool.
+      if (!drained && !upstream.signal.aborted) upstream.abort(new StreamAbortReason('cancelled'));
     }
+  }
+
+  private *malformedToolCallEvents(
+    sequence: ChatEventSequence,
+    requestId: string,
+  ): Generator<ChatEvent> {
+    this.logger.warn(`stream ${requestId}: the model sent a tool call with malformed arguments`);
+    yield sequence.make('error', {
+      code: 'upstream_bad_response',
+      message: 'The model sent a tool call whose arguments could not be read.',
+      retryable: true,
+    });
+    yield sequence.make('end', { reason: 'error' });
   }
 
   private *failureEvents(

@@ -106,7 +106,13 @@ export class StreamRunner {
     let tokens = 0;
     let last: LoggedEvent | undefined;
     try {
-      for await (const event of this.chat.stream({ requestId, request, signal: lease.signal })) {
+      const events = this.chat.stream({
+        requestId,
+        request,
+        owner: options.owner,
+        signal: lease.signal,
+      });
+      for await (const event of events) {
         if (event.type === 'token' && tokens++ === 0) {
           this.metrics.firstToken((performance.now() - startedAt) / 1000);
         }

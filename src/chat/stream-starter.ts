@@ -4,6 +4,7 @@ import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { StreamStartRateLimit } from '../limits/stream-start-rate-limit';
 import { StreamAdmission } from '../lifecycle/stream-admission';
+import { PipelineRegistry } from '../pipelines/pipeline-registry';
 import type { ChatRequest } from './chat-request';
 import { ClientHangup } from './client-hangup';
 import { StreamRunner, type StartedStream } from './stream-runner';
@@ -25,11 +26,14 @@ export class StreamStarter {
     private readonly runner: StreamRunner,
     private readonly admission: StreamAdmission,
     private readonly rateLimit: StreamStartRateLimit,
+    private readonly pipelines: PipelineRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async start(start: StartRequest): Promise<StartedStream> {
     const { req, res, request, requestId } = start;
+    // An unknown pipeline is a 400 before anything is counted, claimed or called.
+    this.pipelines.require(request.pipeline);
     const hangup = new ClientHangup(res);
     const owner = streamOwner(req, this.config);
     await this.rateLimit.consume(res, owner);

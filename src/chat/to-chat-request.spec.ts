@@ -30,6 +30,7 @@ describe('request validation', () => {
       temperature: undefined,
       maxTokens: undefined,
       onDisconnect: 'cancel',
+      pipeline: 'chat',
     });
   });
 

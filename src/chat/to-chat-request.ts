@@ -11,6 +11,7 @@ export interface ChatRequestInput {
   temperature?: number;
   maxTokens?: number;
   onDisconnect?: DisconnectPolicy;
+  pipeline?: string;
 }
 
 function buildMessages(input: ChatRequestInput, config: AppConfig): ChatMessage[] {
@@ -51,5 +52,6 @@ export function toChatRequest(input: ChatRequestInput, config: AppConfig): ChatR
     temperature: input.temperature,
     maxTokens: input.maxTokens,
     onDisconnect: input.onDisconnect ?? 'cancel',
+    pipeline: input.pipeline ?? 'chat',
   };
 }

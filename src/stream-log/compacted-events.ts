@@ -1,7 +1,17 @@
 import type { ChatEventType } from '../chat/chat-event';
 import type { LoggedEvent } from './logged-event';
 
-const TYPES: readonly ChatEventType[] = ['start', 'token', 'usage', 'error', 'end'];
+const TYPES: readonly ChatEventType[] = [
+  'start',
+  'token',
+  'usage',
+  'error',
+  'end',
+  'reasoning',
+  'tool_call',
+  'tool_result',
+  'data',
+];
 
 /**
  * A finished stream's events packed into one string plus two typed arrays. Thousands of finished

@@ -1,6 +1,8 @@
-import { IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null';
 import { IsPromptText } from '../../common/is-prompt-text';
+import { PIPELINE_NAME_PATTERN } from '../../pipelines/pipeline-registry';
+import type { DisconnectPolicy } from '../chat-request';
 import { EVENT_ID_PATTERN } from '../last-event-id';
 import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from '../request-id';
 import { MODEL_NAME_PATTERN } from './chat-request.dto';
@@ -35,6 +37,17 @@ export class ChatQueryDto {
   @DecimalQueryParam({ pattern: WHOLE_NUMBER_PARAM, integer: true })
   @Min(1)
   maxTokens?: number;
+
+  /** Which pipeline answers (`GET /api/pipelines`); `chat` when absent. */
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(PIPELINE_NAME_PATTERN, { message: 'pipeline must be a pipeline name such as chat' })
+  pipeline?: string;
+
+  /** `continue` keeps generating while an EventSource reconnects (see `requestId`). */
+  @IsOptionalNotNull()
+  @IsIn(['cancel', 'continue'])
+  onDisconnect?: DisconnectPolicy;
 
   /** Names the stream, for EventSource clients that cannot set X-Request-Id. */
   @IsOptionalNotNull()

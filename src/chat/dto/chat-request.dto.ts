@@ -19,6 +19,7 @@ import {
 import { IsOptionalNotNull } from '../../common/is-optional-not-null';
 import { IsPromptText } from '../../common/is-prompt-text';
 import type { DisconnectPolicy } from '../chat-request';
+import { PIPELINE_NAME_PATTERN } from '../../pipelines/pipeline-registry';
 import { ChatMessageDto } from './chat-message.dto';
 
 /** A model name: letters, digits and the punctuation providers use (`gpt-4o`, `llama3.2:8b`, `org/model`). */
@@ -69,4 +70,10 @@ export class ChatRequestDto {
   @IsOptionalNotNull()
   @IsIn(['cancel', 'continue'])
   onDisconnect?: DisconnectPolicy;
+
+  /** Which pipeline answers (`GET /api/pipelines`); `chat` when absent. */
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(PIPELINE_NAME_PATTERN, { message: 'pipeline must be a pipeline name such as chat' })
+  pipeline?: string;
 }
