@@ -87,8 +87,8 @@ describe('LLM_PROVIDER=anthropic end to end', () => {
     const named = result.events.filter((e) => e.event !== undefined).map((e) => e.event);
     expect(named).toEqual(['start', 'usage', 'end']);
     // message_delta's output_tokens (4) is Anthropic's cumulative count, not an increment on
-    // message_start's provisional 1. Fails (5 and 26) while src/chat/chunk-reading.ts addUsage
-    // sums the two chunks; the max per field is right here and for OpenAI's single usage chunk.
+    // message_start's provisional 1: summing the two usage chunks gave 5 and 26; the largest
+    // count per run is right here and for OpenAI's single usage chunk.
     expect(dataOf<UsageEventData>(result, 'usage')).toEqual([
       { inputTokens: 21, outputTokens: 4, totalTokens: 25 },
     ]);
@@ -100,8 +100,8 @@ describe('LLM_PROVIDER=anthropic end to end', () => {
     const result = await readStream(streamUrl, { body: { query: 'too long', maxTokens: 2 } });
 
     expect(tokenText(result)).toBe('xy');
-    // Fails (stop) while src/chat/chunk-reading.ts stoppedForLength ignores
-    // `chunk.message.additional_kwargs.stop_reason`, where ChatAnthropic puts message_delta's.
+    // ChatAnthropic puts message_delta's stop_reason in `additional_kwargs.stop_reason`; reading
+    // only the response metadata reported `stop`.
     expect(endReason(result)).toBe('length');
   });
 
