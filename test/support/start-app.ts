@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AppExtensions } from '../../src/app.module';
 import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/create-app';
@@ -14,10 +15,16 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Starts the real application on a free loopback port, configured from `env` like `main.ts`. */
-export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+/**
+ * Starts the real application on a free loopback port, configured from `env` like `main.ts`;
+ * `extensions` adds pipelines the way an embedding application would.
+ */
+export async function startApp(
+  env: Record<string, string> = {},
+  extensions: AppExtensions = {},
+): Promise<RunningApp> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const app = await createApp(config);
+  const app = await createApp(config, extensions);
   await app.listen(0, '127.0.0.1');
   const server: Server = app.getHttpServer();
   const port = (server.address() as AddressInfo).port;
