@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { toolCallDeltas, type FakeToolCall } from './fake-tool-calls';
+
+export type { FakeToolCall } from './fake-tool-calls';
 
 /** How the fake upstream answers one chat-completions request. */
 export interface FakeScenario {
@@ -12,6 +15,12 @@ export interface FakeScenario {
   /** Respond with this HTTP status and an OpenAI-style error body instead of a stream. */
   status?: number;
   finishReason?: 'stop' | 'length';
+  /**
+   * Tool calls streamed after the tokens, in OpenAI's `delta.tool_calls` format (`delayMs`
+   * before each fragment too); the finish reason is then `tool_calls` unless `finishReason`
+   * says otherwise (`length`: the model was cut off inside the arguments).
+   */
+  toolCalls?: FakeToolCall[];
   /** Destroy the socket after this many tokens. */
   resetAfter?: number;
   /** Send this many tokens, then nothing, never ending the response. */
@@ -39,14 +48,26 @@ export interface RecordedRequest {
   finished: boolean;
 }
 
-interface ChatCompletionRequest {
+/** A message as the client sent it; `content` is a string for everything this gateway sends. */
+export interface ChatCompletionMessage {
+  role: string;
+  content: string;
+  /** On an assistant message that called tools. */
+  tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+  /** On a `tool` message: which call it answers. */
+  tool_call_id?: string;
+}
+
+export interface ChatCompletionRequest {
   model: string;
+  /** The tools the client bound, when it bound any. */
+  tools?: { type: string; function: { name: string; description?: string } }[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
   max_completion_tokens?: number;
   temperature?: number;
-  messages: { role: string; content: string }[];
+  messages: ChatCompletionMessage[];
 }
 
 const DEFAULT_SCENARIO: FakeScenario = { tokens: ['Hello', ',', ' world', '!'], delayMs: 5 };
@@ -59,6 +80,7 @@ const DEFAULT_SCENARIO: FakeScenario = { tokens: ['Hello', ',', ' world', '!'], 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
   private readonly scenarios = new Map<string, FakeScenario>();
+  private readonly turns = new Map<string, FakeScenario[]>();
   private readonly server: Server;
   private chunkCounter = 0;
 
@@ -80,6 +102,22 @@ export class FakeOpenAIServer {
   /** Answer requests whose last message is `prompt` with `scenario`. */
   script(prompt: string, scenario: FakeScenario): void {
     this.scenarios.set(prompt, scenario);
+  }
+
+  /**
+   * Answer a multi-request conversation, such as an agent's, by turn: a request whose last
+   * user message is `prompt` and that has n assistant messages after it (the model's earlier
+   * turns, e.g. tool calls, each followed by tool results) gets `turns[n]`; the last one repeats.
+   * Takes precedence over `script` for such requests.
+   */
+  scriptTurns(prompt: string, turns: FakeScenario[]): void {
+    if (turns.length === 0) throw new Error('scriptTurns needs at least one turn');
+    this.turns.set(prompt, turns);
+  }
+
+  /** Every request of the conversation whose last user message is `prompt`, in order. */
+  conversationFor(prompt: string): RecordedRequest[] {
+    return this.requests.filter((request) => lastUserMessage(request.body)?.content === prompt);
   }
 
   /** The requests whose last message was `prompt`. */
@@ -106,7 +144,10 @@ export class FakeOpenAIServer {
       record.abortedAt = Date.now();
       markAborted(record.abortedAt);
     });
-    const scenario = this.scenarios.get(body.messages.at(-1)?.content ?? '') ?? DEFAULT_SCENARIO;
+    const scenario =
+      this.turnFor(body) ??
+      this.scenarios.get(body.messages.at(-1)?.content ?? '') ??
+      DEFAULT_SCENARIO;
     if (scenario.status) {
       res.writeHead(scenario.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(errorBody(scenario.status)));
@@ -114,6 +155,15 @@ export class FakeOpenAIServer {
       return;
     }
     await this.stream(res, body, scenario);
+  }
+
+  private turnFor(body: ChatCompletionRequest): FakeScenario | undefined {
+    const question = lastUserMessage(body);
+    const turns = question && this.turns.get(question.content);
+    if (!turns) return undefined;
+    const after = body.messages.slice(body.messages.lastIndexOf(question) + 1);
+    const turn = after.filter((message) => message.role === 'assistant').length;
+    return turns[Math.min(turn, turns.length - 1)];
   }
 
   private async stream(
@@ -130,7 +180,10 @@ export class FakeOpenAIServer {
     const choice = (delta: object, finish: string | null = null): object => ({
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
-    res.write(frame(choice({ role: 'assistant', content: '', refusal: null })));
+    const toolCalls = scenario.toolCalls ?? [];
+    // A tool-call-only answer opens the message in its first tool-call delta, as OpenAI does.
+    const toolCallsOpen = toolCalls.length > 0 && scenario.tokens.length === 0;
+    if (!toolCallsOpen) res.write(frame(choice({ role: 'assistant', content: '', refusal: null })));
     const burst = scenario.burst ?? 0;
     if (burst > 0) {
       const frames = scenario.tokens
@@ -150,11 +203,18 @@ export class FakeOpenAIServer {
       if (res.destroyed) return;
       await writeFrame(res, frame(choice({ content: token })), scenario.splitMultibyte === true);
     }
-    res.write(frame(choice({}, scenario.finishReason ?? 'stop')));
+    const deltas = toolCallDeltas(toolCalls, toolCallsOpen);
+    for (const delta of deltas) {
+      if (scenario.delayMs) await sleep(scenario.delayMs);
+      if (res.destroyed) return;
+      res.write(frame(choice(delta)));
+    }
+    const finish = scenario.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
+    res.write(frame(choice({}, finish)));
     if (withUsage) {
       const usage = scenario.usage ?? {
         prompt_tokens: 9,
-        completion_tokens: scenario.tokens.length,
+        completion_tokens: scenario.tokens.length + deltas.length,
       };
       res.write(
         frame({
@@ -180,6 +240,10 @@ async function writeFrame(res: ServerResponse, text: string, split: boolean): Pr
   // A pause long enough for the two halves to leave as separate TCP segments.
   await sleep(5);
   res.write(bytes.subarray(cut));
+}
+
+function lastUserMessage(body: ChatCompletionRequest): ChatCompletionMessage | undefined {
+  return body.messages.findLast((message) => message.role === 'user');
 }
 
 function errorBody(status: number): object {
