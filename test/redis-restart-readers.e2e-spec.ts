@@ -200,11 +200,12 @@ describe('Redis restarts while readers are attached on two instances', () => {
     expectReadersCaughtUp(run);
   }, 60_000);
 
-  // KNOWN BUG, fails today (see the report): once Redis has been away longer than the instance
-  // lease, A's heartbeat key has expired; B is back first, its readers resume, hear nothing for
-  // a second, find no key for A and close A's live stream as abandoned (error + end: error). A's
-  // retried appends are then refused as "equal or smaller" and dropped as if stored.
-  it('KNOWN BUG: a restart longer than the lease, A back 2 s after B: readers still get the whole stream', async () => {
+  // Once Redis has been away longer than the instance lease, A's heartbeat key has lapsed; B is
+  // back first and its readers find no key for A. They used to close A's live stream as
+  // abandoned at once (A's retried appends were then refused as "equal or smaller" and dropped
+  // as if stored). Now A beats the moment it reconnects, and readers close a stream only after
+  // its instance stayed missing for a grace period.
+  it('a restart longer than the lease, A back 2 s after B: readers still get the whole stream', async () => {
     const run = await streamThroughOutage({
       label: 'staggered',
       tokenCount: 8,

@@ -10,6 +10,8 @@ import type { StreamMeta } from '../stream-log/stream-meta';
 
 /** How often an idle attached reader checks that the stream's instance is still alive. */
 const FOLLOW_POLL_MS = 1_000;
+/** How long that instance must stay missing before its stream is closed (see followStream). */
+const INSTANCE_DEAD_AFTER_MS = 2_000;
 
 export interface FollowRequest {
   /** The stream's meta, already checked to belong to the caller. */
@@ -62,6 +64,7 @@ export class StreamFollower {
         afterId,
         signal: reader.signal,
         pollMs: FOLLOW_POLL_MS,
+        deadAfterMs: INSTANCE_DEAD_AFTER_MS,
       });
       for await (const event of events) {
         const backpressure = writer.write(event);

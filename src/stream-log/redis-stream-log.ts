@@ -81,13 +81,10 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
 
   async onModuleInit(): Promise<void> {
     await this.clients.waitUntilReady();
-    const beat = (): void => {
-      this.clients.command
-        .set(redisKeys.instance(this.instance.id), '1', 'PX', INSTANCE_TTL_MS)
-        .catch(() => undefined);
-    };
-    beat();
-    this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
+    this.beat();
+    // After an outage, at once: readers elsewhere may be looking for this key already.
+    this.clients.command.on('ready', this.beat);
+    this.heartbeat = setInterval(this.beat, HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
     const renewEveryMs = Math.max(100, (this.ttlSeconds * 1000) / RENEWALS_PER_TTL);
     this.renewal = setInterval(() => this.renewRunning(), renewEveryMs);
@@ -95,6 +92,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.clients.command.off('ready', this.beat);
     clearInterval(this.heartbeat);
     clearInterval(this.renewal);
     await this.queue.drain(Date.now() + DRAIN_ON_SHUTDOWN_MS);
@@ -197,6 +195,13 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   isHealthy(): boolean {
     return this.clients.command.status === 'ready';
   }
+
+  /** Renews this instance's heartbeat key, by which readers elsewhere know it is alive. */
+  private readonly beat = (): void => {
+    this.clients.command
+      .set(redisKeys.instance(this.instance.id), '1', 'PX', INSTANCE_TTL_MS)
+      .catch(() => undefined);
+  };
 
   /** One pipelined round of EXPIREs; failures are harmless (the next round retries). */
   private renewRunning(): void {
