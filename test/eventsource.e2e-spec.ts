@@ -5,7 +5,7 @@ import { RedisServer } from './support/redis-server';
 import { readStream, type StreamResult } from './support/sse-client';
 import { startApp, type RunningApp } from './support/start-app';
 import { TcpProxy } from './support/tcp-proxy';
-import { sleep, within } from './support/wait-for';
+import { sleep, waitFor, within } from './support/wait-for';
 
 /** The server's `retry:`; an EventSource waits this long before every reconnect. */
 const RETRY_MS = 2_000;
@@ -215,6 +215,8 @@ describe.each([
       requestId: 'es-drop-continue',
       onDisconnect: 'continue',
     });
+    await waitFor('the first response', () => source.connections[0]?.status !== undefined);
+    expect(source.connections[0].status).toBe(200);
     await source.waitForMessage((message) => message.id === '10', 5_000);
     proxy.cutAll();
     await within('the EventSource closing itself', source.closed, RETRY_MS * 3);

@@ -152,9 +152,13 @@ describe.each([
     });
     keeping.send({ method: 'POST', path: '/api/chat/stream', body: { query: 'conn close' } });
 
-    const closedAt = await closing.closed;
+    await waitFor(
+      '[DONE] on the closing socket',
+      () => closing.seenAt('data: [DONE]') !== undefined,
+    );
+    // Not held open until the keep-alive timeout (65 s by default).
+    const closedAt = await within('the server to close the socket', closing.closed, 2_000);
     const doneAt = closing.seenAt('data: [DONE]');
-    expect(doneAt).toBeDefined();
     expect(closing.received()).toMatch(/\r\nconnection: close\r\n/i);
     expect(closedAt - (doneAt ?? 0)).toBeLessThan(300);
 
@@ -219,6 +223,37 @@ describe('the memory log byte budget (MEMORY_LOG_MAX_BYTES)', () => {
       method: 'GET',
     });
     expect(tokenText(newest)).toBe(answer.join(''));
+  });
+
+  it('refuses new streams (503 + Retry-After) while running streams alone fill it, and takes them again once those end', async () => {
+    // ~150 kB of frames over ~3 s: the one running stream outgrows the 64 kB budget by itself.
+    upstream.script('budget running', { tokens: bigTokens(150, 1_000), delayMs: 20 });
+    upstream.script('budget small', { tokens: ['ok'] });
+    const running = readStream(`${service.url}/api/chat/stream`, {
+      body: { query: 'budget running' },
+      headers: { 'x-request-id': 'budget-running' },
+    });
+    const log = service.app.get(StreamLog);
+    const loggedBytes = async (): Promise<number> =>
+      (await log.range('budget-running', -1, 1_000)).reduce((sum, e) => sum + e.frame.length, 0);
+    await waitFor('the running stream alone to fill the budget', async () => {
+      return (await loggedBytes()) > 64 * 1024;
+    });
+    const refused = await fetch(`${service.url}/api/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'budget small' }),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    expect(upstream.requestsFor('budget small')).toHaveLength(0);
+
+    expect(endReason(await running)).toBe('stop');
+    const accepted = await readStream(`${service.url}/api/chat/stream`, {
+      body: { query: 'budget small' },
+    });
+    expect(accepted.status).toBe(200);
+    expect(tokenText(accepted)).toBe('ok');
   });
 });
 
