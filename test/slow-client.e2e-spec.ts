@@ -233,6 +233,8 @@ describe('the memory log byte budget (MEMORY_LOG_MAX_BYTES)', () => {
       body: { query: 'budget running' },
       headers: { 'x-request-id': 'budget-running' },
     });
+    // Awaited below; if an assertion fails first, the app's close must not surface as a crash.
+    running.catch(() => undefined);
     const log = service.app.get(StreamLog);
     const loggedBytes = async (): Promise<number> =>
       (await log.range('budget-running', -1, 1_000)).reduce((sum, e) => sum + e.frame.length, 0);
