@@ -57,6 +57,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   private heartbeat: NodeJS.Timeout | undefined;
   private renewal: NodeJS.Timeout | undefined;
   private failedAppends = 0;
+  private lastFailureLog = 0;
   /** Streams this instance runs, whose keys it keeps from expiring. */
   private readonly running = new Set<string>();
 
@@ -74,7 +75,13 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
       maxPendingPerStream: 10_000,
       onFailure: (error) => {
         this.failedAppends++;
-        this.logger.warn(`stream log append failed, will retry: ${String(error)}`);
+        // Retries run every 250 ms per stream during an outage: one line per 5 s is enough.
+        const now = Date.now();
+        if (now - this.lastFailureLog < 5_000) return;
+        this.lastFailureLog = now;
+        this.logger.warn(
+          `stream log appends failing (${this.failedAppends} batches so far), retrying: ${String(error)}`,
+        );
       },
     });
   }
