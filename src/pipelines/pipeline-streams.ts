@@ -103,7 +103,11 @@ function eventSource(
 ): PipelineSource<StreamEvent> {
   const reader = new StreamEventReader();
   return {
-    items: runnable.streamEvents(input, { ...config, version: 'v2' }),
+    items: runnable.streamEvents(input, {
+      ...config,
+      callbacks: [reader.finishReasons],
+      version: 'v2',
+    }),
     read: (event, output) => reader.read(event, output),
   };
 }

@@ -1,5 +1,6 @@
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { StreamEvent } from '@langchain/core/tracers/log_stream';
+import { FinishReasonRecorder } from './finish-reason-recorder';
 import type { PipelineOutput } from './pipeline-output';
 import { readMessageChunk } from './read-message-chunk';
 
@@ -31,13 +32,17 @@ function toolMessagesIn(output: unknown): ToolMessage[] {
  * Reads `streamEvents` (v2) of any Runnable: chains, LangGraph graphs, agents.
  * - answer text and reasoning from `on_chat_model_stream`, except for runs tagged hidden;
  * - usage of every model run (hidden ones cost money too);
- * - `tool_call` once a model run has ended and its arguments are complete;
+ * - `tool_call` once a model run has ended and its arguments are complete; a run cut off at its
+ *   token limit is a length stop, and its tool calls are malformed (their arguments are cut
+ *   short, however leniently LangChain parsed them);
  * - `tool_result` from each tool's ToolMessage; a tool that threw has no `on_tool_end`, but the
  *   agent's tool node turns the error into a ToolMessage with status "error", found in its output;
  * - `data` from `dispatchCustomEvent`.
  */
 export class StreamEventReader {
   private readonly reportedResults = new Set<string>();
+  /** Pass it in the run's `callbacks`: the events alone do not say when a run was cut off. */
+  readonly finishReasons = new FinishReasonRecorder();
 
   read(event: StreamEvent, output: PipelineOutput): void {
     switch (event.event) {
@@ -71,10 +76,13 @@ export class StreamEventReader {
   }
 
   private readModelEnd(event: StreamEvent, output: PipelineOutput): void {
+    const cutOff = this.finishReasons.takeCutOff(event.run_id);
     const message: unknown = event.data.output;
     if (!AIMessage.isInstance(message) || isHidden(event.tags)) return;
+    if (cutOff) output.stoppedForLength();
     for (const call of message.tool_calls ?? []) {
-      output.toolCall({ toolCallId: call.id ?? '', name: call.name, args: call.args });
+      if (cutOff) output.malformedToolCall(call.name);
+      else output.toolCall({ toolCallId: call.id ?? '', name: call.name, args: call.args });
     }
     for (const invalid of message.invalid_tool_calls ?? []) output.malformedToolCall(invalid.name);
   }

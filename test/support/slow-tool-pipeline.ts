@@ -24,10 +24,13 @@ export class SlowToolProbe {
   readonly runs: SlowToolRun[] = [];
   private readonly waiters: (() => void)[] = [];
 
-  /** Resolves with the `count`-th run once it has started. */
-  async started(count = 1): Promise<SlowToolRun> {
-    while (this.runs.length < count) await new Promise<void>((wake) => this.waiters.push(wake));
-    return this.runs[count - 1];
+  /** Resolves with the run for `query` once it has started. */
+  async started(query: string): Promise<SlowToolRun> {
+    for (;;) {
+      const run = this.runs.find((candidate) => candidate.query === query);
+      if (run) return run;
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
   }
 
   record(run: SlowToolRun): void {
