@@ -48,7 +48,11 @@ export interface RecordedRequest {
   finished: boolean;
 }
 
-/** A message as the client sent it; `content` is a string for everything this gateway sends. */
+/**
+ * A message as the client sent it. `content` is typed as the string it is for conversation
+ * messages, but LangChain sends some system prompts (createAgent's `systemPrompt`) as text
+ * parts, `[{ type: "text", text }]`: read any message with `messageText`.
+ */
 export interface ChatCompletionMessage {
   role: string;
   content: string;
@@ -240,6 +244,20 @@ async function writeFrame(res: ServerResponse, text: string, split: boolean): Pr
   // A pause long enough for the two halves to leave as separate TCP segments.
   await sleep(5);
   res.write(bytes.subarray(cut));
+}
+
+/** A message's text, whether it was sent as a string or as text parts. */
+export function messageText(message: ChatCompletionMessage | undefined): string {
+  const content: unknown = message?.content;
+  if (typeof content === 'string') return content;
+  return Array.isArray(content)
+    ? content
+        .map((part) => {
+          const text = (part as { text?: unknown }).text;
+          return typeof text === 'string' ? text : '';
+        })
+        .join('')
+    : '';
 }
 
 function lastUserMessage(body: ChatCompletionRequest): ChatCompletionMessage | undefined {
