@@ -37,7 +37,7 @@ export class ChatConnectionError extends Error {
 
 /**
  * The server sent something that breaks the wire contract: an event whose data is not JSON, or
- * not the shape its name promises. Never treated as a dropped connection: re-attaching would
+ * not the shape its name promises (or a `GET /api/pipelines` answer not of its shape). Never treated as a dropped connection: re-attaching would
  * only read the same bytes again.
  */
 export class ChatProtocolError extends Error {

@@ -8,11 +8,16 @@ export {
 export type {
   ChatStreamEvent,
   ConnectionState,
+  DataEvent,
   EndEvent,
+  ReasoningEvent,
   StartEvent,
   TokenEvent,
+  ToolCallEvent,
+  ToolResultEvent,
   UsageEvent,
 } from './events.js';
+export { listPipelines, type ListPipelinesInit, type PipelineInfo } from './list-pipelines.js';
 export {
   ChatStream,
   streamChat,

@@ -1,6 +1,7 @@
 import { cancel } from './cancel.js';
-import { ChatConnectionError, ChatHttpError, ChatStreamError } from './errors.js';
+import { ChatConnectionError, ChatStreamError } from './errors.js';
 import type { ChatStreamEvent, ConnectionState, EndEvent } from './events.js';
+import { refusal } from './refusal.js';
 import { BodyReadError, sseMessages } from './sse-frames.js';
 import { parseMessage, type ErrorEventData } from './to-event.js';
 
@@ -12,6 +13,8 @@ export interface ChatRequestBody {
   temperature?: number;
   maxTokens?: number;
   onDisconnect?: 'cancel' | 'continue';
+  /** Which pipeline answers (see `listPipelines`); the service's default is `chat`. */
+  pipeline?: string;
 }
 
 export interface RetryOptions {
@@ -74,21 +77,11 @@ const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', aborted, { once: true });
   });
 
-async function refusal(response: Response): Promise<ChatHttpError> {
-  const body: unknown = await response.json().catch(() => undefined);
-  const message = (body as { message?: unknown } | undefined)?.message;
-  const text = Array.isArray(message)
-    ? message.join('; ')
-    : typeof message === 'string'
-      ? message
-      : `HTTP ${response.status}`;
-  return new ChatHttpError(response.status, text, body);
-}
-
 /**
- * One chat stream. Iterate it for typed events (`start`, `token`, `usage`, `end`); an `error`
- * event is thrown as ChatStreamError, a refused request as ChatHttpError, a response that breaks
- * the wire contract as ChatProtocolError. Leaving the loop early closes the connection.
+ * One chat stream. Iterate it for typed events (`start`, `token`, `reasoning`, `tool_call`,
+ * `tool_result`, `data`, `usage`, `end`); an `error` event is thrown as ChatStreamError, a refused
+ * request as ChatHttpError, a response that breaks the wire contract as ChatProtocolError.
+ * Leaving the loop early closes the connection.
  */
 export class ChatStream implements AsyncIterable<ChatStreamEvent> {
   private id: string | undefined;
@@ -115,7 +108,7 @@ export class ChatStream implements AsyncIterable<ChatStreamEvent> {
     return this;
   }
 
-  /** Reads the whole stream and resolves with the answer's text. */
+  /** Reads the whole stream and resolves with the answer's text: tokens only, no reasoning. */
   async text(): Promise<string> {
     let text = '';
     for await (const event of this) if (event.type === 'token') text += event.content;

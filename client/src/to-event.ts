@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { ChatProtocolError } from './errors.js';
+import { EventData, malformed } from './event-data.js';
 import type { ChatStreamEvent, EndEvent } from './events.js';
 
 export interface ErrorEventData {
@@ -23,59 +23,6 @@ const END_REASONS: readonly EndEvent['reason'][] = [
   'shutdown',
 ];
 
-const isOneOf = <T extends string>(allowed: readonly T[], value: string): value is T =>
-  (allowed as readonly string[]).includes(value);
-
-/** Checked access to one event's data; any mismatch is a ChatProtocolError naming the event. */
-class EventData {
-  constructor(
-    private readonly fields: Record<string, unknown>,
-    private readonly name: string,
-    private readonly id: number,
-  ) {}
-
-  string(key: string): string {
-    return this.typed(key, 'string') as string;
-  }
-
-  number(key: string): number {
-    return this.typed(key, 'number') as number;
-  }
-
-  boolean(key: string): boolean {
-    return this.typed(key, 'boolean') as boolean;
-  }
-
-  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
-    const value = this.string(key);
-    if (!isOneOf(allowed, value)) {
-      throw this.malformed(`"${key}" is not one of ${allowed.join(', ')}`);
-    }
-    return value;
-  }
-
-  malformed(problem: string, cause?: unknown): ChatProtocolError {
-    return malformed({ name: this.name, id: this.id, problem, cause });
-  }
-
-  private typed(key: string, type: 'string' | 'number' | 'boolean'): unknown {
-    const value = this.fields[key];
-    if (typeof value !== type) throw this.malformed(`"${key}" is not a ${type}`);
-    return value;
-  }
-}
-
-function malformed(options: {
-  name: string;
-  id: number | undefined;
-  problem: string;
-  cause?: unknown;
-}): ChatProtocolError {
-  const { name, id, problem, cause } = options;
-  const which = id === undefined ? `"${name}" event` : `"${name}" event ${id}`;
-  return new ChatProtocolError(`Malformed ${which}: ${problem}.`, name, id, { cause });
-}
-
 type Reader = (data: EventData, id: number) => ParsedMessage;
 
 const event = (value: ChatStreamEvent): ParsedMessage => ({ kind: 'event', event: value });
@@ -83,6 +30,35 @@ const event = (value: ChatStreamEvent): ParsedMessage => ({ kind: 'event', event
 /** The events of the contract this client understands, by SSE event name (unnamed: token). */
 const READERS = new Map<string, Reader>([
   ['token', (data, id) => event({ type: 'token', id, content: data.string('content') })],
+  ['reasoning', (data, id) => event({ type: 'reasoning', id, content: data.string('content') })],
+  [
+    'tool_call',
+    (data, id) =>
+      event({
+        type: 'tool_call',
+        id,
+        toolCallId: data.string('toolCallId'),
+        name: data.string('name'),
+        args: data.object('args'),
+      }),
+  ],
+  [
+    'tool_result',
+    (data, id) =>
+      event({
+        type: 'tool_result',
+        id,
+        toolCallId: data.string('toolCallId'),
+        name: data.string('name'),
+        content: data.string('content'),
+        isError: data.boolean('isError'),
+      }),
+  ],
+  [
+    'data',
+    (data, id) =>
+      event({ type: 'data', id, name: data.string('name'), data: data.anything('data') }),
+  ],
   [
     'start',
     (data, id) =>
@@ -123,8 +99,9 @@ const READERS = new Map<string, Reader>([
 
 /**
  * Turns one SSE message of the wire contract into a typed event. Named events this client does
- * not know (newer ones: reasoning, tool_call…) are skipped; a known one that breaks the contract
- * (no numeric id, data that is not JSON or not its shape) throws ChatProtocolError.
+ * not know (ones a newer service may add) are skipped, so an old client keeps working; a known
+ * one that breaks the contract (no numeric id, data that is not JSON or not its shape) throws
+ * ChatProtocolError.
  */
 export function parseMessage(message: EventSourceMessage): ParsedMessage {
   if (message.data === '[DONE]') return { kind: 'done' };
