@@ -50,7 +50,7 @@ export class StreamFollower {
     const reader = new AbortController();
     const stopReading = (): void => reader.abort();
     res.on('close', stopReading);
-    this.shutdown.closingSignal.addEventListener('abort', stopReading, { once: true });
+    const unregister = this.shutdown.onClosing(stopReading);
     const writer = new SseWriter(res, {
       requestId,
       heartbeatMs: this.config.stream.heartbeatMs,
@@ -77,7 +77,7 @@ export class StreamFollower {
         `stream ${requestId}: reading the stream log failed after event ${String(writer.lastEventId ?? afterId)}: ${String(error)}`,
       );
     } finally {
-      this.shutdown.closingSignal.removeEventListener('abort', stopReading);
+      unregister();
       if (writer.endSeen) writer.end();
       else res.destroy();
     }

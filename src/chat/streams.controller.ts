@@ -20,6 +20,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { streamKey } from '../auth/stream-key';
 import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { InstanceId } from '../lifecycle/instance-id';
 import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { ChatRequestDto } from './dto/chat-request.dto';
@@ -41,6 +42,7 @@ export class StreamsController {
     private readonly follower: StreamFollower,
     private readonly log: StreamLog,
     private readonly aborts: AbortService,
+    private readonly instance: InstanceId,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +84,11 @@ export class StreamsController {
     @Req() req: Request,
   ): Promise<{ requestId: string; status: 'cancelling' }> {
     const meta = await this.visibleMeta(requestId, req);
-    if (meta.status === 'finished') {
+    // A stream of this instance that no longer runs here has ended, even when its `finished`
+    // mark is still on its way to Redis behind its last events.
+    const endedHere =
+      meta.instanceId === this.instance.id && !this.aborts.isRunningHere(meta.requestId);
+    if (meta.status === 'finished' || endedHere) {
       throw new ConflictException({
         statusCode: 409,
         message: 'The stream has already ended.',

@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { getEventListeners } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { AbortService } from '../../src/abort/abort.service';
 import { ShutdownState } from '../../src/lifecycle/shutdown-state';
@@ -55,8 +54,7 @@ export async function countLeftovers(
     runningStreams: service.app.get(AbortService).runningCount,
     admissionTickets: service.app.get(StreamAdmission).admittedCount,
     timers: activeTimers(),
-    shutdownListeners: getEventListeners(service.app.get(ShutdownState).closingSignal, 'abort')
-      .length,
+    shutdownListeners: service.app.get(ShutdownState).readerCount,
     socketListeners,
     wakeChannels: redisUrl ? await wakeChannels(redisUrl) : 0,
   };

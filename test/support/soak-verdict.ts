@@ -12,8 +12,7 @@ export type SoakOutcome =
   | 'hung up after the end'
   | 'deleted'
   | 'DELETE after the end (409)'
-  | 'DELETE crossed the end (202, stop)'
-  | 'DELETE after the end answered 202 (known bug)';
+  | 'DELETE crossed the end (202, stop)';
 
 /** What became of the stream's upstream request. */
 export type UpstreamFate = 'never called' | 'finished' | 'aborted' | 'left open';
@@ -119,15 +118,10 @@ function judgeDelete(judging: Judging): Promise<Judged> | Judged {
   if (view.deleteStatus === 409 || (view.deleteStatus === 202 && reason === 'stop')) {
     if (reason !== 'stop') say(`DELETE ${view.deleteStatus} but end ${reason}`);
     expectComplete(judging);
-    // A 202 for a DELETE sent after the client had `end: stop` breaks the contract (409); it is
-    // counted here and pinned by its own test in soak.e2e-spec.ts, so the soak stays on leaks.
     if (view.deleteStatus === 409) return { outcome: 'DELETE after the end (409)', problems };
-    return {
-      outcome: view.deleteAfterEnd
-        ? 'DELETE after the end answered 202 (known bug)'
-        : 'DELETE crossed the end (202, stop)',
-      problems,
-    };
+    // A DELETE sent after the client had `end: stop` must get 409 (the contract).
+    if (view.deleteAfterEnd) say('a DELETE sent after the end answered 202');
+    return { outcome: 'DELETE crossed the end (202, stop)', problems };
   }
   if (view.deleteStatus !== 202) say(`DELETE answered ${view.deleteStatus}`);
   if (reason !== 'cancelled') say(`end ${reason} after DELETE 202`);
