@@ -24,9 +24,8 @@ export interface SoakFigures {
 export function describeSoak(figures: SoakFigures): string {
   const { report, before, after, heapBefore, heapWithLog, heapAfter } = figures;
   const { hangUp, cancel } = report.abortLatencyMs;
-  const perEntry = figures.entriesAtEnd > 0 ? (heapWithLog - heapAfter) / figures.entriesAtEnd : 0;
   const held = figures.logInHeap
-    ? `${figures.entriesAtEnd} log entries, ${(perEntry / 1024).toFixed(2)} KB each`
+    ? `${figures.entriesAtEnd} log entries in memory`
     : `${figures.entriesAtEnd} streams in Redis`;
   const mb = (bytes: number): string => `${(bytes / MB).toFixed(2)} MB`;
   return [
