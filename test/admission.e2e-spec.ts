@@ -9,8 +9,8 @@ const BATCH = 300;
 const words = (count: number): string[] => Array.from({ length: count }, (_, i) => `w${i} `);
 /** Runs ~12 s: far longer than counting a burst takes, however loaded the machine. */
 const LONG: FakeScenario = { tokens: words(120), delayMs: 100 };
-/** Runs ~4 s, then ends by itself. */
-const SHORT: FakeScenario = { tokens: words(40), delayMs: 100 };
+/** Runs ~6 s, then ends by itself. */
+const SHORT: FakeScenario = { tokens: words(60), delayMs: 100 };
 
 /**
  * MAX_CONCURRENT_STREAMS under a burst: the check and the reservation must be one step (before
@@ -110,6 +110,7 @@ describe('MAX_CONCURRENT_STREAMS=5 and a full memory log (MEMORY_LOG_MAX_BYTES)'
     // 100 frames of ~125 bytes at once, then slowly on: the log is over its 8 kB budget.
     h.upstream.script('hog', { tokens: fat, burst: 100, delayMs: 200 });
     const hog = await h.burst('hog', { count: 1 });
+    expect(hog.admitted.length).toBe(1);
     await waitUntil('the hog filled the log', () => (hog.admitted[0]?.events.length ?? 0) > 100);
     h.upstream.script('refused', LONG);
     const refused = await h.burst('refused', { count: 20 });
