@@ -1,5 +1,8 @@
 import { ChatHttpError, ChatStreamError, streamChat, type ChatStream } from '../src/index.js';
-import { renderMarkdown } from './render-markdown.js';
+import { AnswerView } from './answer-view.js';
+import { PipelinePicker } from './pipeline-picker.js';
+import { presentEvent, type TurnView } from './present-event.js';
+import { StatusLine } from './status-line.js';
 import { StreamStats } from './stream-stats.js';
 
 interface Turn {
@@ -13,21 +16,27 @@ const question = byId<HTMLTextAreaElement>('question');
 const send = byId<HTMLButtonElement>('send');
 const stop = byId<HTMLButtonElement>('stop');
 const transcript = byId<HTMLElement>('transcript');
-const status = byId<HTMLElement>('status');
+const status = new StatusLine(byId<HTMLElement>('status'));
 const errorLine = byId<HTMLElement>('error');
 const provider = byId<HTMLElement>('provider');
 const apiKey = byId<HTMLInputElement>('api-key');
+const pipelines = new PipelinePicker(
+  byId<HTMLSelectElement>('pipeline'),
+  byId<HTMLElement>('pipeline-description'),
+);
 
 const history: Turn[] = [];
 let current: ChatStream | undefined;
 
-apiKey.value = sessionStorage.getItem('apiKey') ?? '';
-apiKey.addEventListener('change', () => sessionStorage.setItem('apiKey', apiKey.value));
+const authHeaders = (): Record<string, string> =>
+  apiKey.value ? { Authorization: `Bearer ${apiKey.value}` } : {};
 
-function setStatus(text: string, kind = ''): void {
-  status.textContent = text;
-  status.className = `status ${kind}`;
-}
+apiKey.value = sessionStorage.getItem('apiKey') ?? '';
+apiKey.addEventListener('change', () => {
+  sessionStorage.setItem('apiKey', apiKey.value);
+  void pipelines.load(authHeaders());
+});
+void pipelines.load(authHeaders());
 
 function showError(text: string | undefined): void {
   errorLine.hidden = !text;
@@ -47,22 +56,6 @@ function addTurn(text: string): HTMLElement {
   return answer;
 }
 
-/** Re-renders at most once per frame: markdown of the whole answer so far. */
-function renderer(target: HTMLElement): (text: string) => void {
-  let pending = '';
-  let scheduled = false;
-  return (text) => {
-    pending = text;
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      target.innerHTML = renderMarkdown(pending);
-      target.dataset.text = pending;
-    });
-  };
-}
-
 function describeError(error: unknown): string {
   if (error instanceof ChatHttpError)
     return `The server refused the request (${error.status}): ${error.message}`;
@@ -75,54 +68,36 @@ function describeError(error: unknown): string {
 async function ask(text: string): Promise<void> {
   showError(undefined);
   const answer = addTurn(text);
-  const render = renderer(answer);
+  const view = new AnswerView(answer);
   const stats = new StreamStats();
-  const headers: Record<string, string> = apiKey.value
-    ? { Authorization: `Bearer ${apiKey.value}` }
-    : {};
   const stream = streamChat({
     baseUrl: '',
-    headers,
+    headers: authHeaders(),
     resume: true,
-    body: { messages: [...history, { role: 'user', content: text }] },
+    body: { messages: [...history, { role: 'user', content: text }], pipeline: pipelines.value },
     onConnectionChange: (state, detail) => {
       if (state === 'reconnecting')
-        setStatus(
+        status.set(
           `Connection lost; resuming after event ${detail.lastEventId} (attempt ${detail.attempt})…`,
           'reconnecting',
         );
       if (state === 'streaming' && detail.attempt > 0)
-        setStatus('Connection restored; resumed where it left off.', 'resumed');
+        status.set('Connection restored; resumed where it left off.', 'resumed');
     },
   });
   current = stream;
   answer.dataset.requestId = stream.requestId ?? '';
   send.disabled = true;
   stop.disabled = false;
-  let content = '';
+  const turn: TurnView = { answer, view, stats, status, provider, endReason: undefined };
   try {
-    for await (const event of stream) {
-      if (event.type === 'start') provider.textContent = `${event.provider} · ${event.model}`;
-      if (event.type === 'token') {
-        content += event.content;
-        stats.token();
-        render(content);
-        if (!status.classList.contains('reconnecting')) setStatus(stats.describe());
-      }
-      if (event.type === 'usage') stats.usage = event;
-      if (event.type === 'end') {
-        answer.dataset.endReason = event.reason;
-        setStatus(
-          `${stats.describe()}${event.reason === 'stop' ? '' : ` · ended: ${event.reason}`}`,
-        );
-      }
-    }
-    history.push({ role: 'user', content: text }, { role: 'assistant', content });
+    for await (const event of stream) presentEvent(event, turn);
+    history.push({ role: 'user', content: text }, { role: 'assistant', content: view.text });
   } catch (error: unknown) {
     showError(describeError(error));
     answer.dataset.endReason = 'error';
   } finally {
-    render(content);
+    view.finish(turn.endReason ?? 'error');
     answer.classList.remove('streaming');
     answer.dataset.done = 'true';
     current = undefined;

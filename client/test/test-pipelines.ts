@@ -1,10 +1,12 @@
 import { dispatchCustomEvent } from '@langchain/core/callbacks/dispatch';
-import type { BaseMessage } from '@langchain/core/messages';
+import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
+import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { createAgent } from 'langchain';
 import { z } from 'zod';
 import type { Pipeline } from '../../src/pipelines/pipeline.js';
+import { calculatorTool } from '../../src/pipelines/tools/calculator.tool.js';
 
 /**
  * Pipelines the tests add with `startApp(env, { pipelines })`. Their tools are named
@@ -101,5 +103,24 @@ export const progressPipeline: Pipeline = {
     RunnableLambda.from(async (input: { messages: BaseMessage[] }, config) => {
       for (const { name, data } of PROGRESS_EVENTS) await dispatchCustomEvent(name, data, config);
       return context.chatModel().invoke(input.messages, config);
+    }),
+};
+
+/** The answer text the two-part pipeline streams before its tool call: markdown, a list. */
+export const TWO_PART_INTRO = 'Let me **work it out**:\n\n- ask the calculator\n- then answer\n\n';
+
+/**
+ * Answer text, then the agent's reasoning, tool call and result, then more answer text: a
+ * stream where blocks sit between two runs of markdown.
+ */
+export const twoPartPipeline: Pipeline = {
+  name: 'two-part',
+  description: 'Test: some answer, then a calculator call, then the rest of the answer.',
+  create: (_request, context) =>
+    RunnableLambda.from(async (input: { messages: BaseMessage[] }, config) => {
+      const intro = new FakeListChatModel({ responses: [TWO_PART_INTRO], sleep: 10 });
+      await intro.invoke([new HumanMessage('introduce the answer')], config);
+      const agent = createAgent({ model: context.chatModel(), tools: [calculatorTool] });
+      return agent.graph.invoke({ messages: input.messages }, config);
     }),
 };
