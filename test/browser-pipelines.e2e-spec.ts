@@ -321,3 +321,44 @@ describe.each([
     );
   });
 });
+
+describe('the pipeline selector when the service wants an API key', () => {
+  let service: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    service = await startApp({ LLM_PROVIDER: 'demo', API_KEYS: 'key-a' });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it('says why it cannot list them, offers chat, and fills in once a key is entered', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${service.url}/`);
+      await page.waitForFunction(
+        () => (document.getElementById('pipeline-description')?.textContent ?? '') !== '',
+      );
+      expect(await page.textContent('#pipeline-description')).toMatch(
+        /^Pipelines could not be listed: /,
+      );
+      expect(await page.$$eval('#pipeline option', (options) => options.length)).toBe(1);
+      expect(await page.inputValue('#pipeline')).toBe('chat');
+      await page.click('#settings summary');
+      await page.fill('#api-key', 'key-a');
+      await page.press('#api-key', 'Enter');
+      await page.waitForSelector('#pipeline[data-loaded="true"]');
+      expect(
+        await page.$$eval('#pipeline option', (options: HTMLOptionElement[]) =>
+          options.map((option) => option.value),
+        ),
+      ).toEqual(['chat', 'agent']);
+    } finally {
+      await page.close();
+    }
+  });
+});
