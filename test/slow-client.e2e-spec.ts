@@ -237,7 +237,7 @@ describe('the memory log byte budget (MEMORY_LOG_MAX_BYTES)', () => {
     running.catch(() => undefined);
     const log = service.app.get(StreamLog);
     const loggedBytes = async (): Promise<number> =>
-      (await log.range('budget-running', -1, 1_000)).reduce((sum, e) => sum + e.frame.length, 0);
+      (await log.range('budget-running', -1, 1_000)).reduce((sum, e) => sum + e.data.length, 0);
     await waitFor('the running stream alone to fill the budget', async () => {
       return (await loggedBytes()) > 64 * 1024;
     });

@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config/load-config';
 import { InstanceId } from '../src/lifecycle/instance-id';
 import { RedisClients } from '../src/redis/redis-clients';
 import { RedisSubscriber } from '../src/redis/redis-subscriber';
-import { toLoggedEvent, type LoggedEvent } from '../src/stream-log/logged-event';
+import { toStoredEvent, type StoredEvent } from '../src/protocol/stored-event';
 import { MemoryStreamLog } from '../src/stream-log/memory-stream-log';
 import { RedisStreamLog } from '../src/stream-log/redis-stream-log';
 import { StreamLog, StreamLogUnavailableError } from '../src/stream-log/stream-log';
@@ -48,12 +48,12 @@ const factories: [string, Factory][] = [
   ['redis', (env) => redisLog(loadConfig({ ...env, REDIS_URL: redis.url }))],
 ];
 
-function token(id: number, content: string): LoggedEvent {
-  return toLoggedEvent({ id, type: 'token', data: { content } });
+function token(id: number, content: string): StoredEvent {
+  return toStoredEvent({ id, type: 'token', data: { content } });
 }
 
-const end = (id: number): LoggedEvent =>
-  toLoggedEvent({ id, type: 'end', data: { reason: 'stop' } });
+const end = (id: number): StoredEvent =>
+  toStoredEvent({ id, type: 'end', data: { reason: 'stop' } });
 
 let counter = 0;
 const freshId = (): string => `contract-${Date.now()}-${counter++}`;
@@ -114,7 +114,7 @@ describe.each(factories)('StreamLog contract: %s', (_name, factory) => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await log.finish(id);
-    const stored: LoggedEvent[] = [];
+    const stored: StoredEvent[] = [];
     let after = -1;
     for (;;) {
       const batch = await log.range(id, after, 300);
@@ -222,7 +222,7 @@ describe('MemoryStreamLog bound', () => {
 
 describe('MemoryStreamLog byte budget', () => {
   const meta = (requestId: string) => ({ requestId, instanceId: 'i', createdAt: 0 });
-  const big = (id: number): LoggedEvent => token(id, 'x'.repeat(1000));
+  const big = (id: number): StoredEvent => token(id, 'x'.repeat(1000));
 
   it('drops the oldest finished streams first when MEMORY_LOG_MAX_BYTES is exceeded', async () => {
     const log = new MemoryStreamLog(loadConfig({ MEMORY_LOG_MAX_BYTES: '10kb' }));

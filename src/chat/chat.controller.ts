@@ -4,6 +4,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { streamKey } from '../auth/stream-key';
 import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { NativeRenderer } from '../protocol/native/native-renderer';
 import { StreamLog } from '../stream-log/stream-log';
 import { ChatQueryDto } from './dto/chat-query.dto';
 import { ChatRequestDto } from './dto/chat-request.dto';
@@ -57,7 +58,12 @@ export class ChatController {
       const owner = streamOwner(req, this.config);
       const meta = await this.log.meta(streamKey(owner, requestId));
       if (meta && meta.owner === owner) {
-        await this.follower.serve(res, { meta, requestId, afterId });
+        await this.follower.serve(res, {
+          meta,
+          requestId,
+          afterId,
+          renderer: new NativeRenderer(),
+        });
         return;
       }
     }
@@ -77,6 +83,6 @@ export class ChatController {
   ): Promise<void> {
     const request = toChatRequest(input, this.config);
     const stream = await this.starter.start({ req, res, request, requestId });
-    await relayStream(res, stream, this.config);
+    await relayStream(res, stream, { config: this.config, renderer: new NativeRenderer() });
   }
 }

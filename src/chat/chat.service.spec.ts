@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load-config';
 import { ChatModelRegistry } from '../llm/chat-model-registry';
 import { abortableDelay } from '../llm/abortable-delay';
 import { DemoChatModel } from '../llm/demo-chat-model';
-import type { ChatEvent } from './chat-event';
+import type { ChatEvent } from '../protocol/chat-event';
 import type { ChatRequest } from './chat-request';
 import { PipelineRegistry } from '../pipelines/pipeline-registry';
 import { PipelineStreams } from '../pipelines/pipeline-streams';

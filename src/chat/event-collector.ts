@@ -1,6 +1,12 @@
 import type { PipelineOutput } from '../pipelines/pipeline-output';
-import type { ChatEvent, CustomData, ToolCallData, ToolResultData, UsageData } from './chat-event';
-import { ChatEventSequence } from './chat-event-sequence';
+import type {
+  ChatEvent,
+  CustomData,
+  ToolCallData,
+  ToolResultData,
+  UsageData,
+} from '../protocol/chat-event';
+import { ChatEventSequence } from '../protocol/chat-event-sequence';
 
 /**
  * Turns what the readers find into numbered events, queued until the service yields them, and

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { AppConfig } from '../config/app-config';
+import type { StreamRenderer } from '../protocol/stream-renderer';
 import { SseWriter } from '../sse/sse-writer';
 import type { StartedStream } from './stream-runner';
 
@@ -11,10 +12,12 @@ import type { StartedStream } from './stream-runner';
 export async function relayStream(
   res: Response,
   stream: StartedStream,
-  config: AppConfig,
+  options: { config: AppConfig; renderer: StreamRenderer },
 ): Promise<void> {
+  const { config, renderer } = options;
   const writer = new SseWriter(res, {
     requestId: stream.requestId,
+    renderer,
     heartbeatMs: config.stream.heartbeatMs,
     stallTimeoutMs: config.stream.slowClientTimeoutMs,
   });

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ShutdownState } from '../lifecycle/shutdown-state';
 import { StreamMetrics } from '../metrics/stream-metrics';
+import type { StreamRenderer } from '../protocol/stream-renderer';
 import { SseWriter } from '../sse/sse-writer';
 import { followStream } from '../stream-log/follow-stream';
 import { StreamLog } from '../stream-log/stream-log';
@@ -20,6 +21,8 @@ export interface FollowRequest {
   requestId: string;
   /** Replay events after this id; -1 for all. */
   afterId: number;
+  /** The wire view of this response. */
+  renderer: StreamRenderer;
 }
 
 /**
@@ -38,7 +41,7 @@ export class StreamFollower {
   ) {}
 
   async serve(res: Response, follow: FollowRequest): Promise<void> {
-    const { meta, requestId, afterId } = follow;
+    const { meta, requestId, afterId, renderer } = follow;
     if (
       meta.status === 'finished' &&
       (await this.log.range(meta.requestId, afterId, 1)).length === 0
@@ -53,6 +56,7 @@ export class StreamFollower {
     const unregister = this.shutdown.onClosing(stopReading);
     const writer = new SseWriter(res, {
       requestId,
+      renderer,
       heartbeatMs: this.config.stream.heartbeatMs,
       stallTimeoutMs: this.config.stream.slowClientTimeoutMs,
     });
@@ -61,12 +65,16 @@ export class StreamFollower {
       const events = followStream({
         log: this.log,
         requestId: meta.requestId,
-        afterId,
+        afterId: renderer.needsHistory ? -1 : afterId,
         signal: reader.signal,
         pollMs: FOLLOW_POLL_MS,
         deadAfterMs: INSTANCE_DEAD_AFTER_MS,
       });
       for await (const event of events) {
+        if (event.id <= afterId) {
+          writer.skip(event);
+          continue;
+        }
         const backpressure = writer.write(event);
         if (backpressure) await backpressure;
       }

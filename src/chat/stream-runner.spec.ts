@@ -107,8 +107,8 @@ async function eventually(check: () => boolean | Promise<boolean>): Promise<void
   }
 }
 
-const endReason = (frame: string | undefined): string | undefined =>
-  /^data: \{"reason":"(\w+)"\}$/m.exec(frame ?? '')?.[1];
+const endReason = (data: string | undefined): string | undefined =>
+  data === undefined ? undefined : (JSON.parse(data) as { reason?: string }).reason;
 
 describe('StreamRunner', () => {
   beforeAll(() => {
@@ -132,7 +132,7 @@ describe('StreamRunner', () => {
     expect(admission.admittedFor(OWNER)).toBe(0);
     const stored = await log.range(stream.key, -1, 100);
     expect(stored.map((event) => event.type)).toEqual(['start', 'end']);
-    expect(endReason(stored[1].frame)).toBe('cancelled');
+    expect(endReason(stored[1].data)).toBe('cancelled');
     expect(model.calls).toBe(0);
     // Twice is harmless: the place is not given back a second time.
     stream.abandon();
@@ -153,7 +153,7 @@ describe('StreamRunner', () => {
     let last: string | undefined;
     for await (const event of stream.events) {
       types.push(event.type);
-      last = event.frame;
+      last = event.data;
     }
     expect(types.filter((type) => type === 'token')).toHaveLength(5);
     expect(endReason(last)).toBe('stop');

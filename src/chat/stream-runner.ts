@@ -4,8 +4,8 @@ import { streamKey } from '../auth/stream-key';
 import type { AdmissionTicket } from '../lifecycle/admission-ticket';
 import { InstanceId } from '../lifecycle/instance-id';
 import { StreamMetrics } from '../metrics/stream-metrics';
-import { internalFailureEvents } from '../stream-log/failure-events';
-import { toLoggedEvent, type LoggedEvent } from '../stream-log/logged-event';
+import { internalFailureEvents } from '../protocol/failure-events';
+import { toStoredEvent, type StoredEvent } from '../protocol/stored-event';
 import { StreamLog } from '../stream-log/stream-log';
 import type { ChatRequest } from './chat-request';
 import { ChatService } from './chat.service';
@@ -25,7 +25,7 @@ export interface StartedStream {
   key: string;
   lease: StreamLease;
   /** Every event, framed, in order; each is in the stream log before it is yielded. */
-  events: AsyncGenerator<LoggedEvent, void, undefined>;
+  events: AsyncGenerator<StoredEvent, void, undefined>;
   /**
    * Ends a stream whose events were never read (its generator never ran, so its `finally`
    * never would): aborts it and runs it to its `end` in the background, which costs no upstream
@@ -90,7 +90,7 @@ export class StreamRunner {
   }
 
   /** Runs a stream nobody reads live (detached): it goes to the log only. */
-  async runDetached(events: AsyncIterable<LoggedEvent>): Promise<void> {
+  async runDetached(events: AsyncIterable<StoredEvent>): Promise<void> {
     for await (const event of events) void event;
   }
 
@@ -99,12 +99,12 @@ export class StreamRunner {
     key: string,
     lease: StreamLease,
     markBegun: () => void,
-  ): AsyncGenerator<LoggedEvent, void, undefined> {
+  ): AsyncGenerator<StoredEvent, void, undefined> {
     markBegun();
     const { requestId, request } = options;
     const startedAt = performance.now();
     let tokens = 0;
-    let last: LoggedEvent | undefined;
+    let last: StoredEvent | undefined;
     try {
       const events = this.chat.stream({
         requestId,
@@ -116,7 +116,7 @@ export class StreamRunner {
         if (event.type === 'token' && tokens++ === 0) {
           this.metrics.firstToken((performance.now() - startedAt) / 1000);
         }
-        last = toLoggedEvent(event);
+        last = toStoredEvent(event);
         this.log.append(key, last);
         yield last;
         if (event.type === 'end') this.metrics.streamEnded(event.data.reason, tokens);

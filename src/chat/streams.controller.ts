@@ -21,6 +21,7 @@ import { streamKey } from '../auth/stream-key';
 import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InstanceId } from '../lifecycle/instance-id';
+import { NativeRenderer } from '../protocol/native/native-renderer';
 import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { ChatRequestDto } from './dto/chat-request.dto';
@@ -74,7 +75,7 @@ export class StreamsController {
   ): Promise<void> {
     const afterId = resolveLastEventId(req.headers['last-event-id'], lastEventIdQuery);
     const meta = await this.visibleMeta(requestId, req);
-    await this.follower.serve(res, { meta, requestId, afterId });
+    await this.follower.serve(res, { meta, requestId, afterId, renderer: new NativeRenderer() });
   }
 
   @Delete(':requestId')

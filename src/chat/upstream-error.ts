@@ -1,4 +1,4 @@
-import type { ErrorData } from './chat-event';
+import type { ErrorData } from '../protocol/chat-event';
 
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;

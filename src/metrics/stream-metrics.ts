@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AbortService } from '../abort/abort.service';
-import type { EndReason } from '../chat/chat-event';
+import type { EndReason } from '../protocol/chat-event';
 import { StreamLog } from '../stream-log/stream-log';
 
 /**

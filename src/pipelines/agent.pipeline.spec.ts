@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ChatEvent } from '../chat/chat-event';
+import type { ChatEvent } from '../protocol/chat-event';
 import type { ChatRequest } from '../chat/chat-request';
 import { ChatService } from '../chat/chat.service';
 import { loadConfig } from '../config/load-config';

@@ -1,4 +1,4 @@
-import type { CustomData, ToolCallData, ToolResultData } from '../chat/chat-event';
+import type { CustomData, ToolCallData, ToolResultData } from '../protocol/chat-event';
 
 /**
  * Where the readers of LangChain's streams put what they find. A callback interface rather than

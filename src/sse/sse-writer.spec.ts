@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { toLoggedEvent } from '../stream-log/logged-event';
+import { toStoredEvent } from '../protocol/stored-event';
+import { NativeRenderer } from '../protocol/native/native-renderer';
 import { SseWriter } from './sse-writer';
 
 /** A stand-in for ServerResponse that records what was written and can refuse writes. */
@@ -53,6 +54,7 @@ function makeWriter(
   const res = new FakeResponse();
   const writer = new SseWriter(res as unknown as ServerResponse, {
     requestId: 'req-1',
+    renderer: new NativeRenderer(),
     heartbeatMs,
     stallTimeoutMs,
   });
@@ -89,7 +91,7 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter(1000, 50);
     writer.open();
     res.acceptWrites = false;
-    const wait = writer.write(toLoggedEvent({ id: 1, type: 'token', data: { content: 'x' } }));
+    const wait = writer.write(toStoredEvent({ id: 1, type: 'token', data: { content: 'x' } }));
     expect(wait).toBeInstanceOf(Promise);
     const started = Date.now();
     await wait;
@@ -103,7 +105,7 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter(1000);
     writer.open();
     jest.advanceTimersByTime(900);
-    await writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }));
+    await writer.write(toStoredEvent({ id: 0, type: 'token', data: { content: 'a' } }));
     jest.advanceTimersByTime(900);
     expect(res.text).not.toContain(': ping');
     jest.advanceTimersByTime(200);
@@ -121,7 +123,7 @@ describe('SseWriter', () => {
     res.acceptWrites = false;
     let resolved = false;
     const backpressure = writer.write(
-      toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }),
+      toStoredEvent({ id: 0, type: 'token', data: { content: 'a' } }),
     );
     expect(backpressure).toBeInstanceOf(Promise);
     const pending = backpressure?.then(() => {
@@ -141,7 +143,7 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter();
     writer.open();
     res.acceptWrites = false;
-    const pending = writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } }));
+    const pending = writer.write(toStoredEvent({ id: 0, type: 'token', data: { content: 'a' } }));
     res.destroyed = true;
     res.emit('close');
     await expect(pending).resolves.toBeUndefined();
@@ -152,9 +154,9 @@ describe('SseWriter', () => {
     const { res, writer } = makeWriter();
     writer.open();
     const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-    expect(writer.write(toLoggedEvent({ id: 0, type: 'usage', data: usage }))).toBeUndefined();
+    expect(writer.write(toStoredEvent({ id: 0, type: 'usage', data: usage }))).toBeUndefined();
     expect(
-      writer.write(toLoggedEvent({ id: 1, type: 'end', data: { reason: 'stop' } })),
+      writer.write(toStoredEvent({ id: 1, type: 'end', data: { reason: 'stop' } })),
     ).toBeUndefined();
     expect(res.corks).toBe(1);
     await new Promise((resolve) => process.nextTick(resolve));
@@ -166,7 +168,7 @@ describe('SseWriter', () => {
     const { writer } = makeWriter();
     writer.open();
     expect(
-      writer.write(toLoggedEvent({ id: 0, type: 'token', data: { content: 'a' } })),
+      writer.write(toStoredEvent({ id: 0, type: 'token', data: { content: 'a' } })),
     ).toBeUndefined();
     writer.end();
   });
@@ -174,12 +176,12 @@ describe('SseWriter', () => {
   it('drops writes after the client left, and ends with [DONE] exactly once', async () => {
     const { res, writer } = makeWriter();
     writer.open();
-    await writer.write(toLoggedEvent({ id: 0, type: 'end', data: { reason: 'stop' } }));
+    await writer.write(toStoredEvent({ id: 0, type: 'end', data: { reason: 'stop' } }));
     expect(writer.endSeen).toBe(true);
     writer.end();
     writer.end();
     expect(res.text.match(/data: \[DONE\]/g)).toHaveLength(1);
-    await writer.write(toLoggedEvent({ id: 1, type: 'token', data: { content: 'late' } }));
+    await writer.write(toStoredEvent({ id: 1, type: 'token', data: { content: 'late' } }));
     expect(res.text).not.toContain('late');
   });
 });

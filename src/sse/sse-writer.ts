@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import type { LoggedEvent } from '../stream-log/logged-event';
-import { SSE_DONE, SSE_PING, SSE_PREAMBLE } from './sse-format';
+import type { StoredEvent } from '../protocol/stored-event';
+import type { StreamRenderer } from '../protocol/stream-renderer';
 
 export interface SseWriterOptions {
   requestId: string;
+  /** The wire view this response speaks. */
+  renderer: StreamRenderer;
   heartbeatMs: number;
   /**
    * How long a client may leave its socket full before it counts as gone. While it is full the
@@ -15,15 +17,16 @@ export interface SseWriterOptions {
 }
 
 /**
- * Owns one SSE response: headers, framing, heartbeat, backpressure and a guaranteed end.
- * Writes after the client went away are dropped, never thrown.
+ * Owns one SSE response: headers, heartbeat, backpressure and a guaranteed end; the renderer
+ * decides what each event looks like. Writes after the client went away are dropped, never
+ * thrown.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Set on every write; the heartbeat timer reads it instead of being re-armed per token. */
   private lastWriteAt = 0;
   private corked = false;
-  private lastEvent: LoggedEvent | undefined;
+  private lastEvent: StoredEvent | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -55,10 +58,12 @@ export class SseWriter {
       // nginx: disable proxy buffering for this response.
       'X-Accel-Buffering': 'no',
       'X-Request-Id': this.options.requestId,
+      ...this.options.renderer.headers,
     });
     this.res.flushHeaders();
     this.coalesce();
-    this.res.write(SSE_PREAMBLE);
+    const preamble = this.options.renderer.preamble();
+    if (preamble) this.res.write(preamble);
     this.lastWriteAt = performance.now();
     this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
   }
@@ -67,21 +72,33 @@ export class SseWriter {
    * Writes one event. Returns a promise only when the socket buffer is full (resolved on `drain`
    * or close), so the common case costs no promise: `const wait = writer.write(e); if (wait) await wait`.
    */
-  write(event: LoggedEvent): Promise<void> | undefined {
+  write(event: StoredEvent): Promise<void> | undefined {
     this.lastEvent = event;
     if (this.closed) return undefined;
+    const text = this.options.renderer.render(event);
+    if (text === '') return undefined;
     this.coalesce();
-    const flushed = this.res.write(event.frame);
+    const flushed = this.res.write(text);
     this.lastWriteAt = performance.now();
     return flushed ? undefined : this.drainOrClose();
   }
 
-  /** Writes `[DONE]` and ends the response; safe to call more than once. */
+  /**
+   * Feeds an event the client already has to the renderer without writing it, so a stateful
+   * view resumed in the middle renders what follows exactly as it did the first time.
+   */
+  skip(event: StoredEvent): void {
+    this.lastEvent = event;
+    this.options.renderer.render(event);
+  }
+
+  /** Writes the view's epilogue (`[DONE]`) and ends the response; safe to call more than once. */
   end(): void {
     clearTimeout(this.heartbeat);
     if (this.closed) return;
     this.coalesce();
-    this.res.write(SSE_DONE);
+    const epilogue = this.options.renderer.epilogue();
+    if (epilogue) this.res.write(epilogue);
     // Uncork before ending: on Node 22 and 24, `end()` on a corked chunked response sends the
     // terminating chunk ahead of the corked data, and the client loses the last events.
     this.releaseCork();
@@ -110,7 +127,7 @@ export class SseWriter {
     if (this.closed) return;
     const quietFor = performance.now() - this.lastWriteAt;
     if (quietFor >= this.options.heartbeatMs) {
-      this.res.write(SSE_PING);
+      this.res.write(this.options.renderer.ping);
       this.lastWriteAt = performance.now();
     }
     const next = this.options.heartbeatMs - (performance.now() - this.lastWriteAt);

@@ -1,26 +1,26 @@
-import { toLoggedEvent, type LoggedEvent } from './logged-event';
+import { toStoredEvent, type StoredEvent } from '../protocol/stored-event';
 import { CompactedEvents } from './compacted-events';
 
 describe('CompactedEvents', () => {
-  const events: LoggedEvent[] = [
-    toLoggedEvent({
+  const events: StoredEvent[] = [
+    toStoredEvent({
       id: 0,
       type: 'start',
       data: { requestId: 'r', model: 'm', provider: 'p', createdAt: 't' },
     }),
-    toLoggedEvent({ id: 1, type: 'token', data: { content: 'naïve 🙂 你好' } }),
-    toLoggedEvent({ id: 2, type: 'token', data: { content: '\n\ndata: x' } }),
-    toLoggedEvent({
+    toStoredEvent({ id: 1, type: 'token', data: { content: 'naïve 🙂 你好' } }),
+    toStoredEvent({ id: 2, type: 'token', data: { content: '\n\ndata: x' } }),
+    toStoredEvent({
       id: 3,
       type: 'usage',
       data: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
     }),
-    toLoggedEvent({
+    toStoredEvent({
       id: 4,
       type: 'error',
       data: { code: 'upstream_error', message: 'x', retryable: true },
     }),
-    toLoggedEvent({ id: 5, type: 'end', data: { reason: 'error' } }),
+    toStoredEvent({ id: 5, type: 'end', data: { reason: 'error' } }),
   ];
 
   it('gives back exactly the events it packed, byte for byte', () => {

@@ -1,5 +1,5 @@
-import type { ChatEventType } from '../chat/chat-event';
-import type { LoggedEvent } from './logged-event';
+import type { ChatEventType } from '../protocol/chat-event';
+import type { StoredEvent } from '../protocol/stored-event';
 
 const TYPES: readonly ChatEventType[] = [
   'start',
@@ -19,22 +19,22 @@ const TYPES: readonly ChatEventType[] = [
  * collector to walk on every major GC, which showed up as inter-token lag on live streams.
  */
 export class CompactedEvents {
-  private readonly frames: string;
-  /** Start of event i's frame in `frames`; `offsets[length]` is the end. */
+  private readonly datas: string;
+  /** Start of event i's data in `datas`; `offsets[length]` is the end. */
   private readonly offsets: Uint32Array;
   private readonly types: Uint8Array;
 
-  constructor(events: readonly LoggedEvent[]) {
+  constructor(events: readonly StoredEvent[]) {
     this.offsets = new Uint32Array(events.length + 1);
     this.types = new Uint8Array(events.length);
     let position = 0;
     events.forEach((event, index) => {
       this.offsets[index] = position;
       this.types[index] = TYPES.indexOf(event.type);
-      position += event.frame.length;
+      position += event.data.length;
     });
     this.offsets[events.length] = position;
-    this.frames = events.map((event) => event.frame).join('');
+    this.datas = events.map((event) => event.data).join('');
   }
 
   get length(): number {
@@ -42,14 +42,14 @@ export class CompactedEvents {
   }
 
   /** Events `from` (inclusive) to `to` (exclusive); ids are the indexes. */
-  slice(from: number, to: number): LoggedEvent[] {
+  slice(from: number, to: number): StoredEvent[] {
     const end = Math.min(to, this.length);
-    const events: LoggedEvent[] = [];
+    const events: StoredEvent[] = [];
     for (let index = Math.max(0, from); index < end; index++) {
       events.push({
         id: index,
         type: TYPES[this.types[index]],
-        frame: this.frames.slice(this.offsets[index], this.offsets[index + 1]),
+        data: this.datas.slice(this.offsets[index], this.offsets[index + 1]),
       });
     }
     return events;

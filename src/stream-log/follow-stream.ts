@@ -1,5 +1,5 @@
-import { internalFailureEvents } from './failure-events';
-import type { LoggedEvent } from './logged-event';
+import { internalFailureEvents } from '../protocol/failure-events';
+import type { StoredEvent } from '../protocol/stored-event';
 import type { StreamLog } from './stream-log';
 
 const BATCH = 500;
@@ -28,7 +28,7 @@ export interface FollowOptions {
  * StreamLogUnavailableError when
  * storage fails, so the caller can close the response and let the client resume later.
  */
-export async function* followStream(options: FollowOptions): AsyncGenerator<LoggedEvent> {
+export async function* followStream(options: FollowOptions): AsyncGenerator<StoredEvent> {
   const { log, requestId, signal } = options;
   // Watch before reading, so nothing appended between the read and the wait is missed.
   const watcher = await log.watch(requestId);

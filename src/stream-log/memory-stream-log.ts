@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CompactedEvents } from './compacted-events';
 import { LatchedWatcher } from './latched-watcher';
-import type { LoggedEvent } from './logged-event';
+import type { StoredEvent } from '../protocol/stored-event';
 import { StreamLog, StreamLogUnavailableError } from './stream-log';
 import type { NewStream, StreamMeta } from './stream-meta';
 import type { StreamWatcher } from './stream-watcher';
@@ -10,16 +10,16 @@ import type { StreamWatcher } from './stream-watcher';
 interface MemoryStream {
   meta: StreamMeta;
   /** An array while the stream runs; packed once it has finished. */
-  events: LoggedEvent[] | CompactedEvents;
+  events: StoredEvent[] | CompactedEvents;
   watchers: Set<LatchedWatcher>;
   expiresAt: number;
-  /** Characters of its stored frames: what it counts against MEMORY_LOG_MAX_BYTES. */
+  /** Characters of its events' data: what it counts against MEMORY_LOG_MAX_BYTES. */
   size: number;
 }
 
 /**
  * The stream log in process memory: the default without REDIS_URL. Holds at most
- * MEMORY_LOG_MAX_STREAMS streams and MEMORY_LOG_MAX_BYTES of frames, dropping the oldest
+ * MEMORY_LOG_MAX_STREAMS streams and MEMORY_LOG_MAX_BYTES of event data, dropping the oldest
  * finished streams first. Running streams are never dropped; when they alone fill the budget,
  * new streams are refused (503) until some end.
  */
@@ -44,7 +44,7 @@ export class MemoryStreamLog extends StreamLog {
     return this.streams.size;
   }
 
-  /** Characters of frames held now, running and finished streams together. */
+  /** Characters of event data held now, running and finished streams together. */
   get bytes(): number {
     return this.storedBytes;
   }
@@ -66,12 +66,12 @@ export class MemoryStreamLog extends StreamLog {
     return Promise.resolve(true);
   }
 
-  append(requestId: string, event: LoggedEvent): void {
+  append(requestId: string, event: StoredEvent): void {
     const stream = this.streams.get(requestId);
     if (!stream || !Array.isArray(stream.events)) return;
     stream.events.push(event);
-    stream.size += event.frame.length;
-    this.storedBytes += event.frame.length;
+    stream.size += event.data.length;
+    this.storedBytes += event.data.length;
     for (const watcher of stream.watchers) watcher.notify();
   }
 
@@ -93,7 +93,7 @@ export class MemoryStreamLog extends StreamLog {
     return Promise.resolve(meta ? { ...meta } : undefined);
   }
 
-  range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]> {
+  range(requestId: string, afterId: number, limit: number): Promise<StoredEvent[]> {
     const events = this.live(requestId)?.events ?? [];
     // Ids are the indexes: 0, 1, 2, … with no gaps.
     return Promise.resolve(events.slice(afterId + 1, afterId + 1 + limit));
@@ -111,7 +111,7 @@ export class MemoryStreamLog extends StreamLog {
     return Promise.resolve(true);
   }
 
-  closeAbandoned(requestId: string, afterId: number, events: LoggedEvent[]): Promise<boolean> {
+  closeAbandoned(requestId: string, afterId: number, events: StoredEvent[]): Promise<boolean> {
     const stream = this.live(requestId);
     if (!stream || stream.meta.status === 'finished' || stream.events.length !== afterId + 1) {
       return Promise.resolve(false);

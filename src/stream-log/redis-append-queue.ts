@@ -1,11 +1,11 @@
 import type Redis from 'ioredis';
 import { ReplyError } from 'ioredis';
-import type { LoggedEvent } from './logged-event';
+import type { StoredEvent } from '../protocol/stored-event';
 import { entryId, redisKeys } from './redis-keys';
 
 /** A stream's writes that are not yet known to be stored. */
 interface PendingStream {
-  events: LoggedEvent[];
+  events: StoredEvent[];
   finish: boolean;
   /** Settled when the finish is stored (or given up on). */
   finished?: { promise: Promise<void>; resolve: () => void };
@@ -47,7 +47,7 @@ export class RedisAppendQueue {
 
   constructor(private readonly options: AppendQueueOptions) {}
 
-  append(requestId: string, event: LoggedEvent): void {
+  append(requestId: string, event: StoredEvent): void {
     if (this.abandoned.has(requestId)) return;
     const stream = this.entry(requestId);
     stream.events.push(event);
@@ -134,7 +134,7 @@ export class RedisAppendQueue {
     const eventsKey = redisKeys.events(requestId);
     const metaKey = redisKeys.meta(requestId);
     const writes: Promise<unknown>[] = stream.events.map((event) =>
-      redis.xadd(eventsKey, entryId(event.id), 't', event.type, 'f', event.frame),
+      redis.xadd(eventsKey, entryId(event.id), 't', event.type, 'd', event.data),
     );
     writes.push(redis.expire(eventsKey, ttlSeconds), redis.expire(metaKey, ttlSeconds));
     if (stream.finish) writes.push(redis.hset(metaKey, 'status', 'finished'));

@@ -17,7 +17,7 @@ local lastId = -1
 if #last > 0 then lastId = tonumber(string.sub(last[1][1], 3)) end
 if lastId ~= tonumber(ARGV[1]) then return 0 end
 for i = 3, #ARGV, 3 do
-  redis.call('XADD', KEYS[1], ARGV[i], 't', ARGV[i + 1], 'f', ARGV[i + 2])
+  redis.call('XADD', KEYS[1], ARGV[i], 't', ARGV[i + 1], 'd', ARGV[i + 2])
 end
 redis.call('HSET', KEYS[2], 'status', 'finished')
 redis.call('EXPIRE', KEYS[1], ARGV[2])

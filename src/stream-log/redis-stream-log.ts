@@ -9,9 +9,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InstanceId } from '../lifecycle/instance-id';
 import { RedisClients } from '../redis/redis-clients';
 import { RedisSubscriber } from '../redis/redis-subscriber';
-import type { ChatEventType } from '../chat/chat-event';
+import type { ChatEventType } from '../protocol/chat-event';
 import { LatchedWatcher } from './latched-watcher';
-import type { LoggedEvent } from './logged-event';
+import type { StoredEvent } from '../protocol/stored-event';
 import { RedisAppendQueue } from './redis-append-queue';
 import { entryId, eventIdOf, redisKeys } from './redis-keys';
 import { CLOSE_ABANDONED_LUA, CREATE_STREAM_LUA } from './redis-scripts';
@@ -28,14 +28,14 @@ const RENEWALS_PER_TTL = 3;
 
 type RedisEntry = [id: string, fields: string[]];
 
-function toLoggedEvent([id, fields]: RedisEntry): LoggedEvent {
+function toStoredEvent([id, fields]: RedisEntry): StoredEvent {
   const values = new Map<string, string>();
   for (let index = 0; index + 1 < fields.length; index += 2)
     values.set(fields[index], fields[index + 1]);
   return {
     id: eventIdOf(id),
     type: values.get('t') as ChatEventType,
-    frame: values.get('f') ?? '',
+    data: values.get('d') ?? 'null',
   };
 }
 
@@ -127,7 +127,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     return created === 1;
   }
 
-  append(requestId: string, event: LoggedEvent): void {
+  append(requestId: string, event: StoredEvent): void {
     this.queue.append(requestId, event);
   }
 
@@ -148,7 +148,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     };
   }
 
-  async range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]> {
+  async range(requestId: string, afterId: number, limit: number): Promise<StoredEvent[]> {
     const entries = (await this.call(() =>
       this.clients.command.xrange(
         redisKeys.events(requestId),
@@ -158,7 +158,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
         limit,
       ),
     )) as RedisEntry[];
-    return entries.map(toLoggedEvent);
+    return entries.map(toStoredEvent);
   }
 
   async watch(requestId: string): Promise<StreamWatcher> {
@@ -181,9 +181,9 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   async closeAbandoned(
     requestId: string,
     afterId: number,
-    events: LoggedEvent[],
+    events: StoredEvent[],
   ): Promise<boolean> {
-    const args = events.flatMap((event) => [entryId(event.id), event.type, event.frame]);
+    const args = events.flatMap((event) => [entryId(event.id), event.type, event.data]);
     const closed = await this.call(() =>
       this.clients.command.eval(
         CLOSE_ABANDONED_LUA,

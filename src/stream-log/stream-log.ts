@@ -1,4 +1,4 @@
-import type { LoggedEvent } from './logged-event';
+import type { StoredEvent } from '../protocol/stored-event';
 import type { NewStream, StreamMeta } from './stream-meta';
 import type { StreamWatcher } from './stream-watcher';
 
@@ -23,7 +23,7 @@ export abstract class StreamLog {
    * Queues an event of a running stream. Never throws and never waits on storage: a running
    * stream keeps flowing to its own client even when storage is down.
    */
-  abstract append(requestId: string, event: LoggedEvent): void;
+  abstract append(requestId: string, event: StoredEvent): void;
 
   /** Marks the stream finished after the events appended so far, and starts its TTL. */
   abstract finish(requestId: string): Promise<void>;
@@ -31,7 +31,7 @@ export abstract class StreamLog {
   abstract meta(requestId: string): Promise<StreamMeta | undefined>;
 
   /** Stored events with an id greater than `afterId`, in order, at most `limit` of them. */
-  abstract range(requestId: string, afterId: number, limit: number): Promise<LoggedEvent[]>;
+  abstract range(requestId: string, afterId: number, limit: number): Promise<StoredEvent[]>;
 
   /** Starts watching a stream for appends; see StreamWatcher. */
   abstract watch(requestId: string): Promise<StreamWatcher>;
@@ -46,7 +46,7 @@ export abstract class StreamLog {
   abstract closeAbandoned(
     requestId: string,
     afterId: number,
-    events: LoggedEvent[],
+    events: StoredEvent[],
   ): Promise<boolean>;
 
   /** False while storage is unreachable; readiness reports it. */

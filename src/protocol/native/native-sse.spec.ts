@@ -1,6 +1,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { ChatEvent } from '../chat/chat-event';
-import { formatSseEvent, SSE_DONE, SSE_PREAMBLE } from './sse-format';
+import type { ChatEvent } from '../chat-event';
+import { toStoredEvent } from '../stored-event';
+import { formatNativeFrame, SSE_DONE, SSE_PREAMBLE } from './native-sse';
+
+const formatSseEvent = (event: ChatEvent): string => formatNativeFrame(toStoredEvent(event));
 
 function parse(text: string): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];
@@ -9,7 +12,7 @@ function parse(text: string): EventSourceMessage[] {
   return events;
 }
 
-describe('formatSseEvent', () => {
+describe('formatNativeFrame', () => {
   it('writes tokens as unnamed events and the rest as named ones', () => {
     expect(formatSseEvent({ id: 1, type: 'token', data: { content: 'Hel' } })).toBe(
       'id: 1\ndata: {"content":"Hel"}\n\n',
