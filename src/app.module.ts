@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ChatModule } from './chat/chat.module';
+import { OpenAIModule } from './openai/openai.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { InstanceId } from './lifecycle/instance-id';
@@ -54,6 +55,7 @@ export class AppModule {
           },
         }),
         ChatModule,
+        OpenAIModule,
       ],
       controllers: [HealthController],
     };

@@ -29,7 +29,9 @@ export async function createApp(
   applyHttpServerSettings(app.getHttpServer(), config.http);
   serveDemoPage(app);
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), config.limits.bodyLimitBytes));
-  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics', '/'] });
+  app.setGlobalPrefix('api', {
+    exclude: ['health/live', 'health/ready', 'metrics', '/', 'v1/chat/completions', 'v1/models'],
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -44,7 +46,7 @@ export async function createApp(
       origin: [...config.corsOrigins],
       methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'Last-Event-ID'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'retry-after-ms', 'Location'],
       maxAge: 600,
     });
   }

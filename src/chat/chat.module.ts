@@ -30,6 +30,7 @@ import { StreamsController } from './streams.controller';
     PipelineRegistry,
     PipelineStreams,
   ],
-  exports: [AbortService],
+  // What the other wire views (ui-chat/, openai/, htmx/) build on: one generation path for all.
+  exports: [AbortService, StreamStarter, StreamRunner, StreamFollower, PipelineRegistry],
 })
 export class ChatModule {}

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, HttpException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RETRY_AFTER_SECONDS } from '../lifecycle/stream-admission';
+import { openAIErrorType } from '../protocol/openai/openai-error';
 import { StreamLogUnavailableError } from '../stream-log/stream-log';
 
 interface HttpErrorLike {
@@ -30,6 +31,27 @@ export class HttpErrorFilter extends BaseExceptionFilter {
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
+    const http = this.toHttpException(exception, host);
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const retryAfter = res.getHeader('Retry-After');
+    if (
+      retryAfter !== undefined &&
+      res.getHeader('retry-after-ms') === undefined &&
+      !res.headersSent
+    ) {
+      // Both official OpenAI clients prefer the exact wait when it is given.
+      res.setHeader('retry-after-ms', String(Number(retryAfter) * 1000));
+    }
+    const req = host.switchToHttp().getRequest<IncomingMessage>();
+    if (http && isOpenAIRoute(req) && !res.headersSent) {
+      writeOpenAIError(res, http);
+      return;
+    }
+    super.catch(http ?? exception, host);
+  }
+
+  /** The exception as an HttpException with Nest's body, or undefined for a server fault. */
+  private toHttpException(exception: unknown, host: ArgumentsHost): HttpException | undefined {
     if (exception instanceof StreamLogUnavailableError) {
       host
         .switchToHttp()
@@ -40,18 +62,36 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         message: 'Stream storage is unavailable; retry shortly.',
         error: 'Service Unavailable',
       };
-      super.catch(new HttpException(body, 503), host);
-      return;
+      return new HttpException(body, 503);
     }
-    if (exception instanceof HttpException || !isClientHttpError(exception)) {
-      super.catch(exception, host);
-      return;
-    }
+    if (exception instanceof HttpException) return exception;
+    if (!isClientHttpError(exception)) return undefined;
     const message =
       exception.type === 'entity.too.large'
         ? `The request body is larger than ${this.bodyLimitBytes} bytes.`
         : exception.message;
     const body = { statusCode: exception.status, message, error: STATUS_CODES[exception.status] };
-    super.catch(new HttpException(body, exception.status), host);
+    return new HttpException(body, exception.status);
   }
+}
+
+function isOpenAIRoute(req: IncomingMessage): boolean {
+  return (req.url ?? '').startsWith('/v1/');
+}
+
+/** OpenAI's error shape for the `/v1` routes, so the official clients raise the right error. */
+function writeOpenAIError(res: ServerResponse, exception: HttpException): void {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const message = Array.isArray(raw)
+    ? raw.join('; ')
+    : typeof raw === 'string'
+      ? raw
+      : exception.message;
+  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null;
+  const body = { error: { message, type: openAIErrorType(status), param: null, code } };
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
