@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ChatModule } from './chat/chat.module';
 import { OpenAIModule } from './openai/openai.module';
+import { UiChatModule } from './ui-chat/ui-chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { InstanceId } from './lifecycle/instance-id';
@@ -56,6 +57,7 @@ export class AppModule {
         }),
         ChatModule,
         OpenAIModule,
+        UiChatModule,
       ],
       controllers: [HealthController],
     };

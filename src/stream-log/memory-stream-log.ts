@@ -15,6 +15,8 @@ interface MemoryStream {
   expiresAt: number;
   /** Characters of its events' data: what it counts against MEMORY_LOG_MAX_BYTES. */
   size: number;
+  /** Aliases pointing at it, dropped with it. */
+  aliases: string[];
 }
 
 /**
@@ -28,6 +30,7 @@ export class MemoryStreamLog extends StreamLog {
   private readonly streams = new Map<string, MemoryStream>();
   /** Finished ids in the order they finished, which is also expiry order (one TTL for all). */
   private readonly finishedOrder = new Set<string>();
+  private readonly aliases = new Map<string, string>();
   private readonly ttlMs: number;
   private readonly maxStreams: number;
   private readonly maxBytes: number;
@@ -62,6 +65,7 @@ export class MemoryStreamLog extends StreamLog {
       watchers: new Set(),
       expiresAt: Number.POSITIVE_INFINITY,
       size: 0,
+      aliases: [],
     });
     return Promise.resolve(true);
   }
@@ -120,6 +124,20 @@ export class MemoryStreamLog extends StreamLog {
     return this.finish(requestId).then(() => true);
   }
 
+  setAlias(alias: string, requestId: string): Promise<void> {
+    const stream = this.live(requestId);
+    if (stream) {
+      this.aliases.set(alias, requestId);
+      stream.aliases.push(alias);
+    }
+    return Promise.resolve();
+  }
+
+  resolveAlias(alias: string): Promise<string | undefined> {
+    const target = this.aliases.get(alias);
+    return Promise.resolve(target !== undefined && this.live(target) ? target : undefined);
+  }
+
   isHealthy(): boolean {
     return true;
   }
@@ -147,6 +165,9 @@ export class MemoryStreamLog extends StreamLog {
   private drop(requestId: string): void {
     const stream = this.streams.get(requestId);
     if (stream) this.storedBytes -= stream.size;
+    for (const alias of stream?.aliases ?? []) {
+      if (this.aliases.get(alias) === requestId) this.aliases.delete(alias);
+    }
     this.streams.delete(requestId);
     this.finishedOrder.delete(requestId);
   }

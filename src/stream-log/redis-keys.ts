@@ -8,6 +8,7 @@ export const redisKeys = {
   /** Pub/sub channel that says "new events", so readers need no blocking connection of their own. */
   wake: (requestId: string): string => `sg:{${requestId}}:wake`,
   instance: (instanceId: string): string => `sg:instance:${instanceId}`,
+  alias: (alias: string): string => `sg:{${alias}}:alias`,
   cancelChannel: 'sg:cancel',
 };
 

@@ -58,8 +58,8 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   private renewal: NodeJS.Timeout | undefined;
   private failedAppends = 0;
   private lastFailureLog = 0;
-  /** Streams this instance runs, whose keys it keeps from expiring. */
-  private readonly running = new Set<string>();
+  /** Streams this instance runs, with their aliases: keys it keeps from expiring. */
+  private readonly running = new Map<string, string[]>();
 
   constructor(
     private readonly clients: RedisClients,
@@ -123,7 +123,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
         String(this.ttlSeconds),
       ),
     );
-    if (created === 1) this.running.add(stream.requestId);
+    if (created === 1) this.running.set(stream.requestId, []);
     return created === 1;
   }
 
@@ -170,6 +170,18 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     return watcher;
   }
 
+  async setAlias(alias: string, requestId: string): Promise<void> {
+    this.running.get(requestId)?.push(alias);
+    await this.call(() =>
+      this.clients.command.set(redisKeys.alias(alias), requestId, 'EX', this.ttlSeconds),
+    );
+  }
+
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    const target = await this.call(() => this.clients.command.get(redisKeys.alias(alias)));
+    return target ?? undefined;
+  }
+
   async isInstanceAlive(instanceId: string): Promise<boolean> {
     if (instanceId === this.instance.id) return true;
     const exists = await this.call(() =>
@@ -213,9 +225,12 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
   /** One pipelined round of EXPIREs; failures are harmless (the next round retries). */
   private renewRunning(): void {
     const redis = this.clients.command;
-    for (const requestId of this.running) {
+    for (const [requestId, aliases] of this.running) {
       redis.expire(redisKeys.events(requestId), this.ttlSeconds).catch(() => undefined);
       redis.expire(redisKeys.meta(requestId), this.ttlSeconds).catch(() => undefined);
+      for (const alias of aliases) {
+        redis.expire(redisKeys.alias(alias), this.ttlSeconds).catch(() => undefined);
+      }
     }
   }
 

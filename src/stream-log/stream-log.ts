@@ -49,6 +49,13 @@ export abstract class StreamLog {
     events: StoredEvent[],
   ): Promise<boolean>;
 
+  /**
+   * Points `alias` at a stream, so a client that knows only the alias (an AI SDK chat id) finds
+   * its latest generation. The alias lives as long as that stream is kept.
+   */
+  abstract setAlias(alias: string, requestId: string): Promise<void>;
+  /** The stream `alias` points at, while that stream is kept. */
+  abstract resolveAlias(alias: string): Promise<string | undefined>;
   /** False while storage is unreachable; readiness reports it. */
   abstract isHealthy(): boolean;
 
