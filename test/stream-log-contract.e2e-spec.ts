@@ -31,7 +31,7 @@ async function redisLog(config: AppConfig, instance = new InstanceId()) {
     log,
     clients,
     close: async () => {
-      await log.onApplicationShutdown();
+      await log.beforeApplicationShutdown();
       await clients.onApplicationShutdown();
     },
   };

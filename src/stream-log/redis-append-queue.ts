@@ -74,11 +74,17 @@ export class RedisAppendQueue {
   }
 
   /** Writes everything pending now; used at shutdown. */
+  /** Set once drained for shutdown: no retry may be scheduled after that. */
+  private closed = false;
+
   async drain(deadline: number): Promise<void> {
     while (this.pending.size > 0 && Date.now() < deadline) {
       await this.flush();
       if (this.pending.size > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
+    // A write still in flight may fail after this; it must not start retrying forever.
+    await this.flushing;
+    this.closed = true;
     clearTimeout(this.retryTimer);
   }
 
@@ -120,7 +126,7 @@ export class RedisAppendQueue {
       failed = true;
       this.requeue(...batch[index]);
     });
-    if (failed && !this.retryTimer) {
+    if (failed && !this.retryTimer && !this.closed) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         void this.flush();

@@ -2,7 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -50,7 +50,7 @@ function toStoredEvent([id, fields]: RedisEntry): StoredEvent {
  * A finished stream keeps STREAM_TTL_S from its last write.
  */
 @Injectable()
-export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplicationShutdown {
+export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(RedisStreamLog.name);
   private readonly queue: RedisAppendQueue;
   private readonly ttlSeconds: number;
@@ -98,7 +98,11 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, OnApplica
     this.renewal.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any module's `onApplicationShutdown`: RedisClients closes its connections there, and
+   * the last events of streams that just ended (batched for the next tick) must be stored first.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.clients.command.off('ready', this.beat);
     clearInterval(this.heartbeat);
     clearInterval(this.renewal);
