@@ -15,6 +15,7 @@ import {
   rejectionOf,
   type TimedChunk,
 } from './support/openai-sdk-probe';
+import { startNginx, type RunningNginx } from './support/nginx';
 import { RedisServer } from './support/redis-server';
 import { endReason, readStream, tokenText } from './support/sse-client';
 import { startApp, type RunningApp } from './support/start-app';
@@ -624,6 +625,33 @@ describe.each(MODES)(
         expect(error).toMatchObject({ code: 'cancelled' });
       });
 
+      it('stream: false cancelled by DELETE: a 499 APIError with code cancelled, not retried', async () => {
+        const prompt = 'Cancel my whole answer.';
+        upstream.script(prompt, SLOW);
+        const probe = sdk({ maxRetries: 2 });
+        const pending = rejectionOf(
+          probe.client.chat.completions.create(whole(prompt), {
+            headers: { 'X-Request-Id': 'whole-cancelled-1' },
+          }),
+        );
+        await waitFor('the upstream call', () => upstream.requestsFor(prompt).length === 1);
+        await sleep(200);
+
+        const deleted = await fetch(`${service.url}/api/chat/streams/whole-cancelled-1`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${KEY}` },
+        });
+        const deletedAt = Date.now();
+
+        expect(deleted.status).toBe(202);
+        const error = await within('the client gives up', pending, 2_000);
+        expect(Date.now() - deletedAt).toBeLessThan(1_000);
+        expect(error).toBeInstanceOf(OpenAI.APIError);
+        expect(error).toMatchObject({ status: 499, code: 'cancelled', type: 'server_error' });
+        expect(probe.attempts).toHaveLength(1);
+        await within('upstream abort', upstream.requestsFor(prompt)[0].aborted, 2_000);
+      });
+
       it('stream: false returns the id it was sent', async () => {
         const prompt = 'Whole answer under my name.';
         upstream.script(prompt, { tokens: ['Named.'] });
@@ -920,5 +948,137 @@ describe.each(MODES)(
         ]);
       });
     });
+
+    describe('through nginx with the project nginx.conf', () => {
+      let proxy: RunningNginx;
+      let buffering: RunningNginx;
+
+      beforeAll(async () => {
+        proxy = await startNginx([service.port]);
+        // What the timing check must catch (as in nginx.e2e-spec): buffering on, HTTP/1.0 upstream.
+        buffering = await startNginx(
+          [service.port],
+          [
+            [
+              'proxy_buffering off;',
+              'proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;',
+            ],
+            ['proxy_http_version 1.1;', 'proxy_http_version 1.0;'],
+          ],
+        );
+      });
+
+      afterAll(async () => {
+        await proxy?.stop();
+        await buffering?.stop();
+      });
+
+      /** Streams `prompt` through `baseUrl`; whether the upstream had finished at the first token. */
+      async function streamThrough(baseUrl: string, prompt: string) {
+        upstream.script(prompt, { tokens: ['One', ' by', ' one', '.'], delayMs: 250 });
+        const probe = new OpenAISdkProbe(baseUrl, { apiKey: KEY, maxRetries: 0 });
+        const { data: stream, response } = await probe.client.chat.completions
+          .create(streamed(prompt), {
+            headers: { 'X-Request-Id': `nginx-${prompt.length}-${Date.now()}` },
+          })
+          .withResponse();
+        let upstreamDoneAtFirstToken: boolean | undefined;
+        const chunks = await collectChunks(stream, {
+          onChunk: (seen) => {
+            if (contentChunks(seen).length === 1) {
+              upstreamDoneAtFirstToken = upstream.requestsFor(prompt)[0]?.finished ?? true;
+            }
+          },
+        });
+        return { chunks, response, upstreamDoneAtFirstToken };
+      }
+
+      it('tokens arrive as they are made, with the X-Request-Id the client sent', async () => {
+        const { chunks, response, upstreamDoneAtFirstToken } = await streamThrough(
+          proxy.url,
+          'Through nginx, one by one.',
+        );
+
+        expect(chunkText(chunks)).toBe('One by one.');
+        expect(upstreamDoneAtFirstToken).toBe(false);
+        const times = contentChunks(chunks).map(({ at }) => at);
+        expect(times.at(-1)! - times[0]).toBeGreaterThan(500);
+        expect(response.headers.get('x-request-id')).toMatch(/^nginx-/);
+      });
+
+      it('(the same check fails behind a buffering proxy)', async () => {
+        const { chunks, upstreamDoneAtFirstToken } = await streamThrough(
+          buffering.url,
+          'Through a buffering nginx.',
+        );
+
+        expect(chunkText(chunks)).toBe('One by one.');
+        expect(upstreamDoneAtFirstToken).toBe(true);
+      });
+
+      it('break out of the loop: nginx closes the upstream connection and the generation is cancelled', async () => {
+        const prompt = 'Break out behind nginx.';
+        upstream.script(prompt, SLOW);
+        const probe = new OpenAISdkProbe(proxy.url, { apiKey: KEY, maxRetries: 0 });
+        const stream = await probe.client.chat.completions.create(streamed(prompt), {
+          headers: { 'X-Request-Id': 'nginx-break-1' },
+        });
+        let stoppedAt = 0;
+
+        await collectChunks(stream, {
+          onChunk: (seen) => {
+            if (contentChunks(seen).length < 3) return false;
+            stoppedAt = Date.now();
+            return true;
+          },
+        });
+
+        const [call] = upstream.requestsFor(prompt);
+        const abortedAt = await within('the upstream socket closes', call.aborted, 5_000);
+        expect(abortedAt - stoppedAt).toBeLessThan(1_000);
+        expect(endReason(await attach('nginx-break-1'))).toBe('cancelled');
+      });
+    });
   },
 );
+
+describe('POST /v1/chat/completions while the Redis stream log is down', () => {
+  const upstream = new FakeOpenAIServer();
+  let redisServer: RedisServer;
+  let service: RunningApp;
+
+  beforeAll(async () => {
+    redisServer = await RedisServer.start();
+    service = await startApp(openAiEnv(await upstream.start(), { REDIS_URL: redisServer.url }));
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await upstream.close();
+    await redisServer?.stop();
+  });
+
+  it('503 in OpenAI shape with retry-after and retry-after-ms, no upstream call; fine again after', async () => {
+    await redisServer.stop();
+    const probe = new OpenAISdkProbe(service.url, { maxRetries: 0 });
+
+    const error = await rejectionOf(
+      probe.client.chat.completions.create(streamed('Is storage there?')),
+    );
+
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 503, type: 'server_error' });
+    const { headers } = error as APIError<number, Headers>;
+    expect(headers.get('retry-after')).toBe('2');
+    expect(headers.get('retry-after-ms')).toBe('2000');
+    expect(upstream.requests).toHaveLength(0);
+
+    await redisServer.restart();
+    upstream.script('Is storage back?', { tokens: ['Yes.'] });
+    const recovered = new OpenAISdkProbe(service.url);
+    const chunks = await collectChunks(
+      await recovered.client.chat.completions.create(streamed('Is storage back?')),
+    );
+    expect(chunkText(chunks)).toBe('Yes.');
+  });
+});

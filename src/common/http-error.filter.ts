@@ -92,6 +92,9 @@ function writeOpenAIError(res: ServerResponse, exception: HttpException): void {
   const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null;
   const body = { error: { message, type: openAIErrorType(status), param: null, code } };
   res.statusCode = status;
+  // The official clients retry 409 (a lock timeout at OpenAI); here it is an X-Request-Id that
+  // stays taken for STREAM_TTL_S, so a retry would only get the same answer later.
+  if (status === 409) res.setHeader('x-should-retry', 'false');
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
 }

@@ -49,7 +49,9 @@ export class OpenAIController {
       await relayStream(res, stream, { config: this.config, renderer });
       return;
     }
-    await this.answerWhole(res, stream);
+    await this.answerWhole(res, stream, {
+      namedByClient: req.headers['x-request-id'] !== undefined,
+    });
   }
 
   @Get('models')
@@ -63,7 +65,11 @@ export class OpenAIController {
   }
 
   /** `stream: false`: the whole generation, then one `chat.completion`. */
-  private async answerWhole(res: Response, stream: StartedStream): Promise<void> {
+  private async answerWhole(
+    res: Response,
+    stream: StartedStream,
+    options: { namedByClient: boolean },
+  ): Promise<void> {
     const builder = new OpenAICompletionBuilder();
     try {
       for await (const event of stream.events) builder.add(toChatEvent(event));
@@ -73,6 +79,13 @@ export class OpenAIController {
     if (res.destroyed) return;
     const answer = builder.answer();
     res.setHeader('X-Request-Id', stream.requestId);
+    if (answer.status >= 400) {
+      // The official clients retry every 429 and 5xx unless told not to. A failure no retry can
+      // fix (bad upstream credentials) would only cost more upstream calls, and a retry under the
+      // client's own X-Request-Id would meet 409 and hide the real error.
+      const worthRetrying = answer.retryable && !options.namedByClient;
+      res.setHeader('x-should-retry', String(worthRetrying));
+    }
     res.status(answer.status).json(answer.body);
   }
 }

@@ -11,6 +11,8 @@ interface ToolCall {
 export interface CompletionAnswer {
   status: number;
   body: Record<string, unknown> | OpenAIErrorBody;
+  /** For a failure: whether asking again could succeed (the error event's `retryable`). */
+  retryable: boolean;
 }
 
 /**
@@ -64,16 +66,23 @@ export class OpenAICompletionBuilder {
   }
 
   answer(): CompletionAnswer {
-    if (this.error)
-      return { status: statusOfStreamError(this.error), body: openAIErrorOfEvent(this.error) };
+    if (this.error) {
+      const { retryable } = this.error;
+      return {
+        status: statusOfStreamError(this.error),
+        body: openAIErrorOfEvent(this.error),
+        retryable,
+      };
+    }
     if (this.endReason !== 'stop' && this.endReason !== 'length') {
       const message = 'The generation was cancelled.';
       return {
         status: 499,
         body: { error: { message, type: 'server_error', param: null, code: 'cancelled' } },
+        retryable: false,
       };
     }
-    return { status: 200, body: this.completion(this.endReason) };
+    return { status: 200, body: this.completion(this.endReason), retryable: false };
   }
 
   private completion(finishReason: 'stop' | 'length'): Record<string, unknown> {
