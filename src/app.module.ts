@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ChatModule } from './chat/chat.module';
+import { HtmxModule } from './htmx/htmx.module';
 import { OpenAIModule } from './openai/openai.module';
 import { UiChatModule } from './ui-chat/ui-chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -58,6 +59,7 @@ export class AppModule {
         ChatModule,
         OpenAIModule,
         UiChatModule,
+        HtmxModule,
       ],
       controllers: [HealthController],
     };

@@ -7,7 +7,9 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { serveDemoPage } from './demo-page/serve-demo-page';
 import { applyHttpServerSettings } from './http/http-server-settings';
 import { installRequestGuards } from './http/install-request-guards';
+import { installFormBody } from './http/form-body';
 import { installJsonBody } from './http/json-body';
+import { serveHtmxAssets } from './htmx/serve-htmx-assets';
 import type { AppConfig } from './config/app-config';
 
 /** Builds the application the same way for `main.ts` and for the tests. */
@@ -26,11 +28,26 @@ export async function createApp(
   app.disable('x-powered-by');
   installRequestGuards(app);
   installJsonBody(app, config);
+  installFormBody(app, config);
   applyHttpServerSettings(app.getHttpServer(), config.http);
   serveDemoPage(app);
+  serveHtmxAssets(app);
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), config.limits.bodyLimitBytes));
   app.setGlobalPrefix('api', {
-    exclude: ['health/live', 'health/ready', 'metrics', '/', 'v1/chat/completions', 'v1/models'],
+    exclude: [
+      'health/live',
+      'health/ready',
+      'metrics',
+      '/',
+      'v1/chat/completions',
+      'v1/models',
+      'htmx',
+      'htmx/v2',
+      'htmx/chat',
+      'htmx/v2/chat',
+      'htmx/stop',
+      'htmx/streams/:requestId',
+    ],
   });
   app.useGlobalPipes(
     new ValidationPipe({

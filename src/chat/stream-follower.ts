@@ -23,6 +23,12 @@ export interface FollowRequest {
   afterId: number;
   /** The wire view of this response. */
   renderer: StreamRenderer;
+  /**
+   * What a client that already has the whole stream gets: `204` (which stops an EventSource), or
+   * the `end` event once more, for htmx, whose SSE extensions reconnect after a 204 but close on
+   * their `end` event.
+   */
+  whenComplete?: 'no-content' | 'resend-end';
 }
 
 /**
@@ -41,15 +47,17 @@ export class StreamFollower {
   ) {}
 
   async serve(res: Response, follow: FollowRequest): Promise<void> {
-    const { meta, requestId, afterId, renderer } = follow;
-    if (
-      meta.status === 'finished' &&
-      (await this.log.range(meta.requestId, afterId, 1)).length === 0
-    ) {
+    const { meta, requestId, renderer } = follow;
+    let { afterId } = follow;
+    const complete =
+      meta.status === 'finished' && (await this.log.range(meta.requestId, afterId, 1)).length === 0;
+    if (complete && follow.whenComplete !== 'resend-end') {
       // The client has everything: 204 also tells an EventSource to stop reconnecting.
       res.status(204).end();
       return;
     }
+    // Its last event is the `end` (the client named it as the last it has): send it again.
+    if (complete) afterId -= 1;
     const reader = new AbortController();
     const stopReading = (): void => reader.abort();
     res.on('close', stopReading);

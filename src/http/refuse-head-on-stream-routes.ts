@@ -16,7 +16,8 @@ interface StreamRoute {
 const STREAM_ROUTES: readonly StreamRoute[] = [
   { path: /^\/api\/chat\/streams\/?$/i, allow: 'POST' },
   { path: /^\/api\/chat\/streams\/[^/]+\/?$/i, allow: 'GET, DELETE' },
-  { path: /^\/(?:api|v1|htmx)\//i, allow: 'GET, POST' },
+  // htmx's own script files are static assets, which HEAD may ask about.
+  { path: /^\/(?:api|v1)\/|^\/htmx\/(?!assets\/)/i, allow: 'GET, POST' },
 ];
 
 /** Express middleware: `405` with `Allow` for HEAD on a stream route, in Nest's error shape. */

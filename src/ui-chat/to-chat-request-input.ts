@@ -44,6 +44,10 @@ export function toChatRequestInput(body: UiChatRequestDto): ChatRequestInput {
     }
     messages.push({ role: message.role, content });
   });
+  // Only earlier answers' own parts, no text: nothing to answer, and never an empty model call.
+  if (messages.length === 0) {
+    throw new BadRequestException('messages must contain at least one message with text.');
+  }
   return {
     messages,
     model: body.model,
