@@ -23,6 +23,7 @@ function layout(title: string, head: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="/htmx.css">
+<link rel="icon" href="data:,">
 ${head}
 </head>
 <body>
