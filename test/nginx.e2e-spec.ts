@@ -2,8 +2,10 @@ import { request } from 'node:http';
 import { FakeOpenAIServer } from './support/fake-openai-server';
 import { readNginxConf, RENDERED_DIRECTIVES, startNginx, type RunningNginx } from './support/nginx';
 import { openAiEnv } from './support/openai-env';
+import { RedisServer } from './support/redis-server';
 import { endReason, readStream, tokenText, type StreamResult } from './support/sse-client';
 import { startApp, type RunningApp } from './support/start-app';
+import { tokenArrivals, VIEW_STREAM_ROUTES } from './support/view-stream-routes';
 
 const TOKENS = Array.from({ length: 20 }, (_, index) => `tok${index} `);
 const GAP_MS = 60;
@@ -54,6 +56,28 @@ function streamsIncrementally(result: StreamResult): boolean {
   return spread > (TOKENS.length - 1) * GAP_MS * 0.7;
 }
 
+/** The classic mistake: buffering on, HTTP/1.0 to the upstream, the app's header ignored. */
+const BUFFERING_EDITS: [string, string][] = [
+  ['proxy_buffering off;', 'proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;'],
+  ['proxy_http_version 1.1;', 'proxy_http_version 1.0;'],
+];
+
+/** Time from the first token to the last as the client saw them; every token, in order. */
+function tokenSpreadMs(result: StreamResult): number {
+  const arrivals = tokenArrivals(result);
+  const times = TOKENS.map((_, index) => arrivals.get(index));
+  const missing = times.findIndex((at) => at === undefined);
+  if (missing >= 0) throw new Error(`token ${missing} never arrived:\n${result.raw.slice(-600)}`);
+  const ordered = times as number[];
+  if (ordered.some((at, index) => index > 0 && at < ordered[index - 1])) {
+    throw new Error(`tokens arrived out of order:\n${result.raw.slice(-600)}`);
+  }
+  return ordered[ordered.length - 1] - ordered[0];
+}
+
+/** The model takes (n-1) gaps between its first and last token; a streaming proxy keeps most. */
+const STREAMED_SPREAD_MS = (TOKENS.length - 1) * GAP_MS * 0.7;
+
 describe('through real nginx with nginx/nginx.conf', () => {
   const upstream = new FakeOpenAIServer();
   let service: RunningApp;
@@ -64,17 +88,7 @@ describe('through real nginx with nginx/nginx.conf', () => {
     service = await startApp(openAiEnv(await upstream.start(), { HEARTBEAT_MS: '200' }));
     upstream.script('through nginx', { tokens: TOKENS, delayMs: GAP_MS });
     proxy = await startNginx([service.port]);
-    // The classic mistake: buffering on, HTTP/1.0 to the upstream, the app's header ignored.
-    buffering = await startNginx(
-      [service.port],
-      [
-        [
-          'proxy_buffering off;',
-          'proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;',
-        ],
-        ['proxy_http_version 1.1;', 'proxy_http_version 1.0;'],
-      ],
-    );
+    buffering = await startNginx([service.port], BUFFERING_EDITS);
   });
 
   afterAll(async () => {
@@ -182,3 +196,75 @@ describe('through real nginx with nginx/nginx.conf', () => {
     expect(await response.json()).toMatchObject({ statusCode: 400 });
   });
 });
+
+const MODES = [
+  { mode: 'memory log', redis: false },
+  { mode: 'Redis log', redis: true },
+];
+
+const ROUTE_TABLE = VIEW_STREAM_ROUTES.map((route) => [route.name, route] as const);
+
+describe.each(MODES)(
+  "every view's streaming route through real nginx ($mode)",
+  ({ mode, redis }) => {
+    const upstream = new FakeOpenAIServer();
+    let redisServer: RedisServer | undefined;
+    let service: RunningApp;
+    let proxy: RunningNginx;
+    let buffering: RunningNginx | undefined;
+
+    beforeAll(async () => {
+      redisServer = redis ? await RedisServer.start() : undefined;
+      const env: Record<string, string> = { HEARTBEAT_MS: '200' };
+      if (redisServer) env.REDIS_URL = redisServer.url;
+      service = await startApp(openAiEnv(await upstream.start(), env));
+      proxy = await startNginx([service.port]);
+      if (!redis) buffering = await startNginx([service.port], BUFFERING_EDITS);
+    });
+
+    afterAll(async () => {
+      await proxy?.stop();
+      await buffering?.stop();
+      await service?.close();
+      await upstream.close();
+      await redisServer?.stop();
+    });
+
+    /** A slow model behind `via`, read on `route` as that view's client reads it. */
+    async function readSlowStream(
+      route: (typeof VIEW_STREAM_ROUTES)[number],
+      via: RunningNginx,
+      label: string,
+    ): Promise<StreamResult> {
+      const prompt = `nginx ${mode} ${label} ${route.name}`;
+      upstream.script(prompt, { tokens: TOKENS, delayMs: GAP_MS });
+      const result = await route.read(via.url, prompt);
+      expect(result.status).toBe(200);
+      expect(result.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(result.headers.get('content-encoding')).toBeNull();
+      expect(route.endedWell(result)).toBe(true);
+      expect(upstream.requestsFor(prompt)).toHaveLength(1);
+      return result;
+    }
+
+    it.each(ROUTE_TABLE)(
+      '%s: the first token arrives long before the last, as the model makes them',
+      async (_name, route) => {
+        const result = await readSlowStream(route, proxy, 'unbuffered');
+        expect(tokenSpreadMs(result)).toBeGreaterThan(STREAMED_SPREAD_MS);
+      },
+    );
+
+    // The check above can fail on every route; which log serves the events does not change that.
+    if (!redis) {
+      it.each(ROUTE_TABLE)(
+        '%s: the same check fails against a deliberately buffering nginx',
+        async (_name, route) => {
+          if (!buffering) throw new Error('no buffering nginx');
+          const result = await readSlowStream(route, buffering, 'buffering');
+          expect(tokenSpreadMs(result)).toBeLessThan(STREAMED_SPREAD_MS);
+        },
+      );
+    }
+  },
+);
