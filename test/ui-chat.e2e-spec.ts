@@ -1,4 +1,5 @@
 import type { UIMessage } from 'ai';
+import Redis from 'ioredis';
 import { AbortService } from '../src/abort/abort.service';
 import { customEventPipeline } from './support/custom-pipelines';
 import { NodeChat } from './support/node-chat';
@@ -1035,5 +1036,70 @@ describe.each<LogMode>(['memory', 'redis'])('AI SDK UI message stream (%s log)',
       await within('the upstream socket to close', upstream.requestsFor(prompt)[0].aborted, 5_000);
       await noStreamLeft(keyed);
     });
+  });
+});
+
+/**
+ * Redis failing between the generation's claim and the chat's alias (a blip or failover between
+ * two commands). Made exact with an ACL that refuses writes to alias keys only.
+ */
+describe('AI SDK view: the log fails between the claim and the chat alias (Redis)', () => {
+  const upstream = new FakeOpenAIServer();
+  let redis: RedisServer;
+  let admin: Redis;
+  let service: RunningApp;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = new Redis(redis.url);
+    service = await startApp(
+      openAiEnv(await upstream.start(), { REDIS_URL: redis.url, MAX_CONCURRENT_STREAMS: '1' }),
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    admin?.disconnect();
+    await service?.close();
+    await redis?.stop();
+    await upstream.close();
+  });
+
+  const refuseAliasWrites = (refuse: boolean) =>
+    refuse
+      ? admin.call('ACL', 'SETUSER', 'default', 'resetkeys', '~sg:{*}:events', '~sg:{*}:meta')
+      : admin.call('ACL', 'SETUSER', 'default', 'allkeys');
+  /** The status of every stream in the log. */
+  const streamStatuses = async (): Promise<string[]> => {
+    const metas = await admin.keys('sg:*:meta');
+    return Promise.all(metas.map(async (key) => (await admin.hget(key, 'status')) ?? '?'));
+  };
+
+  it('503, no upstream call, and nothing left behind: the place is free and the claimed stream ended', async () => {
+    upstream.script('ui alias refused', { tokens: ['never'] });
+    upstream.script('ui after the outage', { tokens: ['fine.'] });
+    const client = new UiChatClient({ baseUrl: service.url });
+    await refuseAliasWrites(true);
+
+    const refused = await fetch(`${service.url}/api/ui/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'alias-refused', messages: [userText('ui alias refused')] }),
+    });
+    await refuseAliasWrites(false);
+
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    await waitFor('the lease given back', () => service.app.get(AbortService).runningCount === 0);
+    await waitFor(
+      'the claimed stream ended in the log',
+      async () => (await streamStatuses()).join() === 'finished',
+    );
+    expect(upstream.requestsFor('ui alias refused')).toHaveLength(0);
+    // MAX_CONCURRENT_STREAMS is 1: the next chat gets the place the failed one held.
+    const next = await client.send({
+      chatId: 'after-outage',
+      messages: [userText('ui after the outage')],
+    });
+    expect(textOf(next.message)).toBe('fine.');
   });
 });

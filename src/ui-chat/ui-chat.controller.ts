@@ -56,7 +56,14 @@ export class UiChatController {
     const request = toChatRequest(toChatRequestInput(body), this.config);
     const requestId = randomUUID();
     const stream = await this.starter.start({ req, res, request, requestId });
-    await this.log.setAlias(this.alias(req, body.id), stream.key);
+    try {
+      await this.log.setAlias(this.alias(req, body.id), stream.key);
+    } catch (error: unknown) {
+      // Storage failed after the claim: give back the lease and the admission place, and end
+      // the claimed stream in the log, or it would stay "running" there for ever.
+      stream.abandon();
+      throw error;
+    }
     await relayStream(res, stream, { config: this.config, renderer: new UiMessageRenderer() });
   }
 
