@@ -690,47 +690,47 @@ describe.each<LogMode>(['memory', 'redis'])('AI SDK UI message stream (%s log)',
       expect(abortedAt - stopSentAt).toBeLessThan(CANCEL_BOUND_MS);
       await expectValidWire(resumed!);
     });
+
+    if (mode === 'redis') {
+      it('another instance on the same Redis resumes the chat from the start and stops it', async () => {
+        const prompt = `ui other instance ${mode}`;
+        upstream.script(prompt, { tokens: words('o', 30), delayMs: 60 });
+        const chatId = nextChat('other-instance');
+        const cut = await client.send({
+          chatId,
+          messages: [userText(prompt)],
+          body: { onDisconnect: 'continue' },
+          stopAfter: afterDeltas(2),
+        });
+        const messageId = (cut.chunks[0].chunk as { messageId: string }).messageId;
+        let stopping: Promise<Response> | undefined;
+        let stopSentAt = 0;
+
+        // demo is a second instance: its own process state, only the Redis log in common.
+        const resumed = await demoClient.reconnect(chatId, {
+          stopAfter: (chunks) => {
+            if (!stopping && afterDeltas(5)(chunks)) {
+              stopSentAt = Date.now();
+              stopping = fetch(`${demo.url}/api/ui/chat/${chatId}/stop`, { method: 'POST' });
+            }
+            return false;
+          },
+        });
+
+        expect(resumed?.chunks[0].chunk).toEqual({ type: 'start', messageId });
+        expect(textOf(resumed?.message)).toMatch(/^o0 o1 o2 o3 o4 /);
+        expect((await stopping)?.status).toBe(202);
+        expect(chunkTypes(resumed!).at(-1)).toBe('abort');
+        const abortedAt = await within(
+          'the upstream socket to close',
+          upstream.requestsFor(prompt)[0].aborted,
+          5_000,
+        );
+        expect(abortedAt - stopSentAt).toBeLessThan(CANCEL_BOUND_MS);
+        await expectValidWire(resumed!);
+      });
+    }
   });
-
-  if (mode === 'redis') {
-    it('another instance on the same Redis resumes the chat from the start and stops it', async () => {
-      const prompt = `ui other instance ${mode}`;
-      upstream.script(prompt, { tokens: words('o', 30), delayMs: 60 });
-      const chatId = nextChat('other-instance');
-      const cut = await client.send({
-        chatId,
-        messages: [userText(prompt)],
-        body: { onDisconnect: 'continue' },
-        stopAfter: afterDeltas(2),
-      });
-      const messageId = (cut.chunks[0].chunk as { messageId: string }).messageId;
-      let stopping: Promise<Response> | undefined;
-      let stopSentAt = 0;
-
-      // demo is a second instance: its own process state, only the Redis log in common.
-      const resumed = await demoClient.reconnect(chatId, {
-        stopAfter: (chunks) => {
-          if (!stopping && afterDeltas(5)(chunks)) {
-            stopSentAt = Date.now();
-            stopping = fetch(`${demo.url}/api/ui/chat/${chatId}/stop`, { method: 'POST' });
-          }
-          return false;
-        },
-      });
-
-      expect(resumed?.chunks[0].chunk).toEqual({ type: 'start', messageId });
-      expect(textOf(resumed?.message)).toMatch(/^o0 o1 o2 o3 o4 /);
-      expect((await stopping)?.status).toBe(202);
-      expect(chunkTypes(resumed!).at(-1)).toBe('abort');
-      const abortedAt = await within(
-        'the upstream socket to close',
-        upstream.requestsFor(prompt)[0].aborted,
-        5_000,
-      );
-      expect(abortedAt - stopSentAt).toBeLessThan(CANCEL_BOUND_MS);
-      await expectValidWire(resumed!);
-    });
-  }
 
   describe('Chat flow', () => {
     it('two turns with the agent: the second request carries the first answer as text only; usage reaches onData, never the message', async () => {
@@ -800,6 +800,29 @@ describe.each<LogMode>(['memory', 'redis'])('AI SDK UI message stream (%s log)',
         { role: 'assistant', content: 'It is 42.' },
         { role: 'user', content: second },
       ]);
+    });
+    it('regenerate(): the answer is replaced by a new generation of the same conversation, which resume and stop now address', async () => {
+      const prompt = `ui regenerate ${mode}`;
+      upstream.script(prompt, { tokens: ['first.'] });
+      const chat = new NodeChat({ id: nextChat('regenerate'), transport: client.transport });
+      await chat.sendMessage({ text: prompt });
+      const firstAnswer = chat.lastMessage;
+      upstream.script(prompt, { tokens: words('g', 30), delayMs: 60 });
+
+      const regenerating = chat.regenerate();
+      await waitFor('the new answer streaming', () => answerWords(chat) >= 2);
+      const stopped = await stopChat(chat.id);
+      await regenerating;
+
+      expect(stopped.status).toBe(202);
+      expect(chat.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+      expect(chat.lastMessage?.id).not.toBe(firstAnswer?.id);
+      expect(textOf(chat.lastMessage)).toMatch(/^g0 g1 /);
+      const [first, second, ...more] = upstream.requestsFor(prompt);
+      expect(more).toHaveLength(0);
+      expect(second.body.messages).toEqual(first.body.messages);
+      await within('the upstream socket to close', second.aborted, 5_000);
+      expect(first.abortedAt).toBeUndefined();
     });
   });
 
