@@ -32,6 +32,7 @@ import { HtmxFragmentRenderer } from '../protocol/htmx/htmx-fragment-renderer';
 import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { HtmxChatFormDto, HtmxStopFormDto } from './dto/htmx-chat-form.dto';
+import { FormBodyGuard } from './form-body.guard';
 import { renderHtmx2Page, renderHtmx2Turn, renderHtmx4Page } from './htmx-pages';
 import { sendBareEnd } from './send-bare-end';
 
@@ -75,17 +76,19 @@ export class HtmxController {
    * Last-Event-ID after a cut) continues the generation its request id names.
    */
   @Post('chat')
+  @UseGuards(FormBodyGuard)
   async chat(
     @Body() form: HtmxChatFormDto,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
+    const afterId = resolveLastEventId(req.headers['last-event-id'], undefined);
     const renderer = new HtmxFragmentRenderer({
       eventName: 'message',
       question: form.query,
       nextRequestId: randomUUID(),
+      lastEventId: afterId,
     });
-    const afterId = resolveLastEventId(req.headers['last-event-id'], undefined);
     const meta = await this.visibleMeta(req, form.requestId);
     if (meta) {
       const requestId = form.requestId;
@@ -112,6 +115,7 @@ export class HtmxController {
 
   /** htmx 2: starts the generation and answers with its turn, which then follows the stream. */
   @Post('v2/chat')
+  @UseGuards(FormBodyGuard)
   @Header('Cache-Control', 'no-store')
   async chatForHtmx2(
     @Body() form: HtmxChatFormDto,
@@ -150,7 +154,11 @@ export class HtmxController {
       sendBareEnd(res, requestId);
       return;
     }
-    const renderer = new HtmxFragmentRenderer({ eventName: 'fragment', resetAnswer: afterId < 0 });
+    const renderer = new HtmxFragmentRenderer({
+      eventName: 'fragment',
+      resetAnswer: afterId < 0,
+      lastEventId: afterId,
+    });
     await this.follower.serve(res, {
       meta,
       requestId,
@@ -162,6 +170,7 @@ export class HtmxController {
 
   /** The Stop button: cancels the generation (its upstream call is closed at once). */
   @Post('stop')
+  @UseGuards(FormBodyGuard)
   @HttpCode(204)
   async stop(@Body() form: HtmxStopFormDto, @Req() req: Request): Promise<void> {
     const meta = await this.visibleMeta(req, form.requestId);

@@ -94,3 +94,21 @@ export function fragmentAnswerText(result: StreamResult): string {
     .map((match) => (match ? unescapeHtml(match[1]) : ''))
     .join('');
 }
+
+/** The raw SSE blocks of a response (each event or field group, without its blank line). */
+export function sseBlocks(raw: string): string[] {
+  return raw.split('\n\n').filter((block) => block !== '');
+}
+
+/** The form an htmx page posts: its question, the request id it was given, a pipeline. */
+export function questionForm(
+  query: string,
+  requestId: string,
+  pipeline = 'chat',
+): [string, string][] {
+  return [
+    ['query', query],
+    ['requestId', requestId],
+    ['pipeline', pipeline],
+  ];
+}

@@ -25,6 +25,12 @@ export interface HtmxFragmentOptions {
   resetAnswer?: boolean;
   /** A fresh request id for the page's next question, put into its form when this one ends. */
   nextRequestId?: string;
+  /**
+   * The last event the client has (its Last-Event-ID; -1 for none). When that is the `end`, or
+   * later, the client has the whole answer: it gets a bare `event: end`, which closes htmx's SSE
+   * extensions without repeating the end's fragment (its note would be shown twice).
+   */
+  lastEventId?: number;
 }
 
 /**
@@ -42,6 +48,8 @@ export class HtmxFragmentRenderer implements StreamRenderer {
   private blocks = 0;
   private openReasoning: string | undefined;
   private readonly toolBlocks = new Map<string, string>();
+  /** The reason of an `end` the client already has, still to be closed with a bare end. */
+  private endTheClientHas: EndData['reason'] | undefined;
 
   constructor(private readonly options: HtmxFragmentOptions) {}
 
@@ -53,13 +61,20 @@ export class HtmxFragmentRenderer implements StreamRenderer {
     const html = this.fragmentOf(event);
     if (event.type === 'end') {
       const reason = (JSON.parse(event.data) as EndData).reason;
+      if (event.id <= (this.options.lastEventId ?? -1)) {
+        // Replayed or skipped, the writer ends the response with the epilogue: the bare end.
+        this.endTheClientHas = reason;
+        return '';
+      }
       return `${this.frame(event.id, html)}event: end\ndata: ${reason}\n\n`;
     }
     return html === '' ? '' : this.frame(event.id, html);
   }
 
   epilogue(): string {
-    return '';
+    return this.endTheClientHas === undefined
+      ? ''
+      : `event: end\ndata: ${this.endTheClientHas}\n\n`;
   }
 
   private fragmentOf(event: StoredEvent): string {
