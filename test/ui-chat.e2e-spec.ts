@@ -601,6 +601,8 @@ describe.each<LogMode>(['memory', 'redis'])('AI SDK UI message stream (%s log)',
       expect(resumed).not.toBeNull();
       const replay = resumed!;
       expect(replay.wire.status).toBe(200);
+      expect(replay.wire.headers.get('x-request-id')).toBe(requestId);
+      expect(replay.wire.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
       expect(replay.chunks[0].chunk).toEqual({ type: 'start', messageId: requestId });
       expect(chunkTypes(replay)).toEqual(chunkTypes(reference));
       expect(replay.message?.id).toBe(requestId);
