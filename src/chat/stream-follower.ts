@@ -94,8 +94,10 @@ export class StreamFollower {
       );
     } finally {
       unregister();
-      if (writer.endSeen) writer.end();
-      else res.destroy();
+      // Without its end the client must know to resume: cut the response, no [DONE]. end() also
+      // stops the heartbeat timer, which would otherwise hold the response for HEARTBEAT_MS.
+      if (!writer.endSeen) res.destroy();
+      writer.end();
     }
   }
 }
