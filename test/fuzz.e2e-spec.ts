@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { Agent } from 'node:http';
-import { anyFuzzCase } from './fuzz/any-fuzz-case';
 import type { FuzzCase, FuzzTarget } from './fuzz/fuzz-case';
+import { PROPERTIES } from './fuzz/fuzz-properties';
+import { FuzzRunner } from './fuzz/fuzz-runner';
 import { FuzzStats } from './fuzz/fuzz-stats';
-import { type Judgement, judgeAnswer, streamProblem } from './fuzz/judge-answer';
-import { type FuzzAnswer, sendFuzzRequest } from './fuzz/send-fuzz-request';
+import { judgeAnswer, streamProblem } from './fuzz/judge-answer';
 import { FakeOpenAIServer } from './support/fake-openai-server';
 import { openAiEnv } from './support/openai-env';
+import { RedisServer } from './support/redis-server';
 import { startApp, type RunningApp } from './support/start-app';
 
 /** Reproduce a run with `FUZZ_SEED=<seed>`; fast-check prints seed and path on failure. */
@@ -14,6 +15,7 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const REQUEST_TIMEOUT_MS = 5_000;
 const KNOWN_STREAM_ID = 'fuzz-known-stream';
+const KNOWN_CHAT_ID = 'fuzz-known-chat';
 
 const APP_ENV = {
   MAX_QUERY_CHARS: '1000',
@@ -30,6 +32,7 @@ const CONFIGURATIONS: {
   env: Record<string, string>;
   runs: number;
   keys: string[];
+  redis?: boolean;
 }[] = [
   { name: 'no auth', env: {}, runs: RUNS, keys: [] },
   {
@@ -38,53 +41,80 @@ const CONFIGURATIONS: {
     runs: Math.ceil(RUNS * 0.4),
     keys: ['key-a', 'key-b'],
   },
+  // Stream ids, chat aliases and cursors as Redis keys and ranges, instead of map keys.
+  { name: 'REDIS_URL', env: {}, runs: Math.ceil(RUNS * 0.3), keys: [], redis: true },
 ];
-
-function describeCase(fuzzCase: FuzzCase): string {
-  const body = fuzzCase.body?.toString('utf8').slice(0, 200);
-  return `[${fuzzCase.label}] ${fuzzCase.method} ${fuzzCase.path.slice(0, 200)} headers=${JSON.stringify(fuzzCase.headers).slice(0, 300)}${body === undefined ? '' : ` body=${JSON.stringify(body)}`}`;
-}
 
 describe.each(CONFIGURATIONS)(
   'fuzz with $name: bad input gets a 4xx, never a 5xx or an upstream call',
-  ({ name, env, runs, keys }) => {
+  ({ name, env, runs, keys, redis }) => {
     const upstream = new FakeOpenAIServer();
+    let redisServer: RedisServer | undefined;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const stats = new FuzzStats();
     let service: RunningApp;
     let target: FuzzTarget;
-
-    const send = (fuzzCase: FuzzCase): Promise<FuzzAnswer> =>
-      sendFuzzRequest({ port: service.port, agent, fuzzCase, timeoutMs: REQUEST_TIMEOUT_MS });
-    const authHeaders = (): Record<string, string> =>
-      target.authorization ? { authorization: target.authorization } : {};
+    let runner: FuzzRunner;
+    const authHeaders: Record<string, string> = keys[0]
+      ? { authorization: `Bearer ${keys[0]}` }
+      : {};
 
     beforeAll(async () => {
-      service = await startApp(openAiEnv(await upstream.start(), { ...APP_ENV, ...env }));
+      redisServer = redis ? await RedisServer.start() : undefined;
+      const redisEnv: Record<string, string> = redisServer ? { REDIS_URL: redisServer.url } : {};
+      service = await startApp(
+        openAiEnv(await upstream.start(), { ...APP_ENV, ...env, ...redisEnv }),
+      );
       target = {
-        authorization: keys[0] ? `Bearer ${keys[0]}` : undefined,
+        authorization: authHeaders.authorization,
         otherAuthorization: keys[1] ? `Bearer ${keys[1]}` : undefined,
         knownStreamId: KNOWN_STREAM_ID,
+        knownChatId: KNOWN_CHAT_ID,
         maxQueryChars: service.config.limits.maxQueryChars,
+        maxInputChars: service.config.limits.maxInputChars,
         maxTokens: service.config.llm.maxTokens,
         allowedModels: service.config.llm.allowedModels,
         bodyLimitBytes: service.config.limits.bodyLimitBytes,
       };
+      runner = new FuzzRunner({
+        port: service.port,
+        agent,
+        upstream,
+        stats,
+        authHeaders,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
       // A finished stream, for conflicting ids, attach with a bad Last-Event-ID, other keys.
-      const known = await send({
+      const known = await runner.send({
         label: 'setup',
         method: 'POST',
         path: '/api/chat/stream',
         headers: {
-          ...authHeaders(),
+          ...authHeaders,
           'content-type': 'application/json',
           'x-request-id': KNOWN_STREAM_ID,
         },
         body: Buffer.from('{"query":"hi"}'),
-        validity: 'maybe-valid',
+        validity: 'valid',
       });
       expect(known.status).toBe(200);
       expect(streamProblem(known)).toBeUndefined();
+      // A chat whose generation has finished: nothing to resume, a 409 to stop.
+      const chat: FuzzCase = {
+        label: 'setup',
+        view: 'ui',
+        method: 'POST',
+        path: '/api/ui/chat',
+        headers: { ...authHeaders, 'content-type': 'application/json' },
+        body: Buffer.from(
+          JSON.stringify({
+            id: KNOWN_CHAT_ID,
+            messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }],
+          }),
+        ),
+        validity: 'valid',
+      };
+      expect(judgeAnswer(chat, await runner.send(chat))).toEqual({ outcome: 'stream' });
     });
 
     afterAll(async () => {
@@ -92,67 +122,28 @@ describe.each(CONFIGURATIONS)(
       agent.destroy();
       await service.close();
       await upstream.close();
+      await redisServer?.stop();
     });
 
-    /** For a 202, reads the detached stream to its end, so its upstream call is this case's. */
-    async function followAccepted(answer: FuzzAnswer): Promise<string | undefined> {
-      const { streamUrl } = JSON.parse(answer.body) as { streamUrl: string };
-      const followed = await send({
-        label: 'attach',
-        method: 'GET',
-        path: streamUrl,
-        headers: authHeaders(),
-        validity: 'maybe-valid',
-      });
-      return followed.status === 200
-        ? streamProblem(followed)
-        : `attach answered ${followed.status}`;
-    }
-
-    let previous: { fuzzCase: FuzzCase; status: number; connection?: string } | undefined;
-
-    async function check(fuzzCase: FuzzCase): Promise<void> {
-      stats.cases++;
-      if (fuzzCase.validity === 'invalid') stats.invalidCases++;
-      const callsBefore = upstream.requests.length;
-      let answer: FuzzAnswer;
-      try {
-        answer = await send(fuzzCase);
-      } catch (error: unknown) {
-        stats.crashes++;
-        stats.failures++;
-        const after = previous
-          ? `, after ${describeCase(previous.fuzzCase)} -> ${previous.status} (connection: ${previous.connection})`
-          : '';
-        throw new Error(`${describeCase(fuzzCase)} -> no answer: ${String(error)}${after}`);
-      }
-      previous = { fuzzCase, status: answer.status, connection: answer.headers.connection };
-      const judgement: Judgement = judgeAnswer(fuzzCase, answer);
-      stats.record(judgement);
-      let problem = judgement.problem;
-      if (!problem && judgement.outcome === 'accepted') problem = await followAccepted(answer);
-      const calls = upstream.requests.length - callsBefore;
-      const valid = judgement.outcome === 'stream' || judgement.outcome === 'accepted';
-      if (valid) stats.upstreamCallsOnValidInput += calls;
-      else stats.upstreamCallsOnBadInput += calls;
-      if (!problem && !valid && calls > 0)
-        problem = `${calls} upstream call(s) for a ${answer.status}`;
-      const allowed = fuzzCase.upstreamCallsAllowed ?? 1;
-      if (!problem && calls > allowed)
-        problem = `${calls} upstream call(s), at most ${allowed} expected`;
-      if (problem) {
-        stats.failures++;
-        throw new Error(`${describeCase(fuzzCase)} -> ${answer.status}: ${problem}`);
-      }
-    }
-
-    it(`${runs} generated requests across every route (FUZZ_SEED=${SEED})`, async () => {
-      await fc.assert(fc.asyncProperty(anyFuzzCase(target), check), { seed: SEED, numRuns: runs });
-    }, 120_000);
+    it.each(PROPERTIES.map((property) => [property.name, property] as const))(
+      `%s (FUZZ_SEED=${SEED})`,
+      async (_name, property) => {
+        const numRuns = Math.ceil(runs * property.share);
+        const examples = (property.examples?.(target) ?? []).map((example): [FuzzCase] => [
+          { ...example, headers: { ...authHeaders, ...example.headers } },
+        ]);
+        await fc.assert(fc.asyncProperty(property.cases(target), runner.check), {
+          seed: SEED,
+          numRuns,
+          examples,
+        });
+      },
+      120_000,
+    );
 
     it('still answers /health/live, and no upstream call came in late', async () => {
       const callsBefore = upstream.requests.length;
-      const live = await send({
+      const live = await runner.send({
         label: 'health',
         method: 'GET',
         path: '/health/live',

@@ -6,7 +6,7 @@ import { arbitraryQueries, badQueries } from './bad-queries';
 import type { FuzzCase, FuzzTarget } from './fuzz-case';
 import { resumes } from './resumes';
 
-/** Every kind of generated request, weighted towards the richest input (bodies, queries). */
+/** Every kind of generated request to the native routes, weighted towards the richest input. */
 export function anyFuzzCase(target: FuzzTarget): fc.Arbitrary<FuzzCase> {
   return fc.oneof(
     { weight: 30, arbitrary: badBodies(target) },

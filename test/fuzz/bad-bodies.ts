@@ -3,7 +3,7 @@ import { BODY_ROUTES, type FuzzCase, type FuzzTarget, jsonPost } from './fuzz-ca
 import { PROTOTYPE_KEYS, nastyString } from './nasty-strings';
 import { KNOWN_FIELDS, malformed, validBody, wrongField } from './wrong-fields';
 /** A key spelled with random `\uXXXX` escapes: the parsed key is the same. */
-function escapedKey(key: string): fc.Arbitrary<string> {
+export function escapedKey(key: string): fc.Arbitrary<string> {
   return fc
     .array(fc.boolean(), { minLength: key.length, maxLength: key.length })
     .map((flags) =>

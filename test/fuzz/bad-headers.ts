@@ -6,7 +6,7 @@ import { headerValue, trimHeader } from './nasty-strings';
 const VALID_BODY = Buffer.from('{"query":"hi"}');
 
 /** X-Request-Id values the contract refuses, as the server will see them once trimmed. */
-const badRequestId: fc.Arbitrary<string | string[]> = fc.oneof(
+export const badRequestId: fc.Arbitrary<string | string[]> = fc.oneof(
   headerValue.filter((value) => !REQUEST_ID_PATTERN.test(trimHeader(value))),
   fc.constantFrom('', ' ', '.x', '-x', 'a b', 'a/b', 'a'.repeat(129), 'é', 'a\tb', 'a,b'),
   // Sent twice, Node joins the values with ", ": never a valid id.
@@ -14,7 +14,7 @@ const badRequestId: fc.Arbitrary<string | string[]> = fc.oneof(
 );
 
 /** Last-Event-ID values that are not an event id (not empty once trimmed: that means "absent"). */
-const badLastEventId: fc.Arbitrary<string | string[]> = fc.oneof(
+export const badLastEventId: fc.Arbitrary<string | string[]> = fc.oneof(
   headerValue.filter((value) => {
     const seen = trimHeader(value);
     return seen !== '' && !/^\d{1,9}$/.test(seen);
@@ -24,7 +24,7 @@ const badLastEventId: fc.Arbitrary<string | string[]> = fc.oneof(
 );
 
 /** Content types the JSON routes refuse (415): not JSON, or JSON in another charset. */
-const badContentType: fc.Arbitrary<string | undefined> = fc.oneof(
+export const badContentType: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constantFrom(
     undefined,
     'text/plain',
@@ -44,7 +44,7 @@ const badContentType: fc.Arbitrary<string | undefined> = fc.oneof(
 );
 
 /** Authorization values that carry no valid key (API_KEYS is `key-a,key-b` in the fuzz app). */
-const badAuthorization: fc.Arbitrary<string | undefined> = fc.oneof(
+export const badAuthorization: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constantFrom(
     undefined,
     '',
@@ -59,7 +59,7 @@ const badAuthorization: fc.Arbitrary<string | undefined> = fc.oneof(
   headerValue.filter((value) => !/^Bearer\s+key-[ab]\s*$/i.test(trimHeader(value))),
 );
 
-function withHeader(
+export function withHeader(
   headers: Record<string, string | string[]>,
   name: string,
   value: string | string[] | undefined,

@@ -3,7 +3,7 @@ import { type FuzzCase, type FuzzTarget, baseHeaders } from './fuzz-case';
 import { nastyString, percentEncode, rawPathChar } from './nasty-strings';
 
 /** Stream ids as they appear in a path: encoded, half-encoded, raw, traversal, very long. */
-const weirdId: fc.Arbitrary<string> = fc.oneof(
+export const weirdId: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }).map((text) => percentEncode(text)),
   nastyString.map((text) => percentEncode(text)),
   fc.array(rawPathChar, { minLength: 1, maxLength: 30 }).map((chars) => chars.join('')),
@@ -102,7 +102,7 @@ export function badMethods(target: FuzzTarget): fc.Arbitrary<FuzzCase> {
     );
 }
 
-function safeDecode(text: string): string | undefined {
+export function safeDecode(text: string): string | undefined {
   try {
     return decodeURIComponent(text);
   } catch {

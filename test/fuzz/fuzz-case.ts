@@ -1,7 +1,20 @@
+/**
+ * The wire view whose route a case targets: it decides the error shape a 4xx must have (Nest's;
+ * OpenAI's `{"error": {...}}` on `/v1`; any 4xx for htmx forms) and how a valid answer looks.
+ */
+export type FuzzView = 'native' | 'openai' | 'ui' | 'htmx';
+
 /** One generated request, and whether it is bad by construction. */
 export interface FuzzCase {
   /** The kind of bad input, for failure messages and the summary. */
   label: string;
+  /** `native` when absent. */
+  view?: FuzzView;
+  /**
+   * For a request that starts a detached generation and answers with a page (htmx 2's turn):
+   * the stream to read to its end, so the generation's upstream call counts for this case.
+   */
+  followPath?: string;
   method: string;
   /** Already percent-encoded where it must be: sent as it is. */
   path: string;
@@ -14,8 +27,9 @@ export interface FuzzCase {
   /**
    * `invalid`: bad by construction, so it must get a 4xx and never reach the upstream.
    * `maybe-valid`: arbitrary input that may happen to be valid; a clean stream is accepted too.
+   * `valid`: good by construction, so it must get its view's well-formed answer, never a 4xx.
    */
-  validity: 'invalid' | 'maybe-valid';
+  validity: 'invalid' | 'maybe-valid' | 'valid';
   /** Upstream calls a valid answer may cost: 1 by default, 0 for a resume (never regenerate). */
   upstreamCallsAllowed?: number;
 }
@@ -28,7 +42,10 @@ export interface FuzzTarget {
   otherAuthorization?: string;
   /** A finished stream of the key in `authorization`. */
   knownStreamId: string;
+  /** An AI SDK chat of the key in `authorization` whose generation has finished. */
+  knownChatId: string;
   maxQueryChars: number;
+  maxInputChars: number;
   maxTokens: number;
   allowedModels: readonly string[];
   bodyLimitBytes: number;
@@ -46,10 +63,12 @@ export function jsonPost(options: {
   path: string;
   body: string | Buffer;
   validity?: FuzzCase['validity'];
+  view?: FuzzView;
 }): FuzzCase {
-  const { target, label, path, body, validity = 'invalid' } = options;
+  const { target, label, path, body, validity = 'invalid', view } = options;
   return {
     label,
+    view,
     method: 'POST',
     path,
     headers: { ...baseHeaders(target), 'content-type': 'application/json' },

@@ -30,7 +30,7 @@ export function validBody(target: FuzzTarget): fc.Arbitrary<Record<string, Json>
 }
 
 /** For each field, values that must be refused. */
-function wrongValues(target: FuzzTarget): fc.Arbitrary<[string, Json]> {
+export function wrongValues(target: FuzzTarget): fc.Arbitrary<[string, Json]> {
   const longQuery = fc
     .integer({ min: target.maxQueryChars + 1, max: target.maxQueryChars + 2000 })
     .map((length) => 'x'.repeat(length));
