@@ -266,6 +266,14 @@ describe.each([
     expect(result.events).toEqual([expect.objectContaining({ event: 'end' })]);
     const withCursor = await follow(newId('nobody'), { 'last-event-id': '3' });
     expect(withCursor.events).toEqual([expect.objectContaining({ event: 'end' })]);
+    // Path segments no request id (and no header) can hold: a line feed, a euro sign, a space.
+    for (const segment of ['%0A', '%E2%82%AC', 'a%20b', '%0D%0AX-Evil:%201']) {
+      const weird = await follow(segment);
+      expect(weird.status).toBe(200);
+      expect(weird.events).toEqual([expect.objectContaining({ event: 'end' })]);
+      expect(weird.headers.get('x-request-id')).toBeNull();
+      expect(weird.headers.get('x-evil')).toBeNull();
+    }
   });
 
   it(`POST /htmx/stop cancels a running generation: the upstream socket closes, the stream ends cancelled (${logName})`, async () => {

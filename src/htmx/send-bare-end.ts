@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { REQUEST_ID_PATTERN } from '../chat/request-id';
 
 /**
  * An SSE response with only an `end` event, for an htmx client that reconnects to a stream that
@@ -8,7 +9,8 @@ export function sendBareEnd(res: Response, requestId: string): void {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
-    'X-Request-Id': requestId,
+    // Only an id that could name a stream: a path segment may hold what no header can carry.
+    ...(REQUEST_ID_PATTERN.test(requestId) ? { 'X-Request-Id': requestId } : {}),
   });
   res.end('event: end\ndata: gone\n\n');
 }
