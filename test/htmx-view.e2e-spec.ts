@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Request as BrowserRequest } from 'playwright-core';
+import { jsonToolCall } from './support/fake-tool-calls';
 import { endReason, readStream } from './support/sse-client';
 import { HtmxPageDriver, type HtmxPageKind } from './support/htmx-page';
 import { startHtmxStack, type HtmxStack } from './support/htmx-stack';
@@ -179,6 +180,62 @@ describe.each([
       ).toEqual([]);
       expect(pageProblems).toEqual([]);
       await driver.screenshot(shot('hostile'));
+    });
+
+    it(`agent: each tool call is a block with its arguments and result, before the answer; hostile tool names and arguments stay text (${logName})`, async () => {
+      const { upstream } = stack;
+      const question = `agent ${kind} ${logName}`;
+      const hostileName = '<img src=x onerror="window.__xss=6">';
+      upstream.scriptTurns(question, [
+        {
+          tokens: [],
+          toolCalls: [
+            jsonToolCall('call_calc', 'calculator', { expression: '17 * 23' }),
+            jsonToolCall('call_evil', hostileName, { html: '<script>window.__xss=7</script>' }),
+          ],
+          delayMs: 5,
+        },
+        { tokens: ['17 × 23 ', 'is ', '391.'], delayMs: 20 },
+      ]);
+      const requestId = await driver.ask(question, 'agent');
+      await driver.waitUntilDone(requestId);
+
+      const answer = await page.$eval(driver.answerSelector(requestId), (element) => ({
+        layout: Array.from(element.children).map((child) => `${child.tagName}.${child.className}`),
+        tools: Array.from(element.querySelectorAll('details.tool')).map((tool) => ({
+          name: tool.querySelector('summary')?.textContent,
+          args: tool.querySelector('pre.args')?.textContent,
+          result: tool.querySelector('pre.result')?.textContent,
+          failed: tool.querySelector('pre.result')?.classList.contains('error'),
+        })),
+        elements: element.querySelectorAll('img, script, [onerror]').length,
+      }));
+      expect(answer.layout).toEqual([
+        'DETAILS.tool',
+        'DETAILS.tool',
+        'SPAN.',
+        'SPAN.',
+        'SPAN.',
+        'P.usage',
+      ]);
+      expect(answer.tools[0]).toEqual({
+        name: 'calculator',
+        args: '{"expression":"17 * 23"}',
+        result: '391',
+        failed: false,
+      });
+      expect(answer.tools[1]).toMatchObject({
+        name: hostileName,
+        args: '{"html":"<script>window.__xss=7</script>"}',
+        failed: true,
+      });
+      expect(answer.tools[1].result).toContain(hostileName);
+      expect(answer.elements).toBe(0);
+      expect(await driver.answerText(requestId)).toBe('17 × 23 is 391.');
+      expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
+      expect(upstream.conversationFor(question)).toHaveLength(2);
+      expect(pageProblems).toEqual([]);
+      await driver.screenshot(shot('agent'));
     });
 
     it(`Stop closes the upstream call and the answer says "Stopped." (${logName})`, async () => {
