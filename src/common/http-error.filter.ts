@@ -76,7 +76,8 @@ export class HttpErrorFilter extends BaseExceptionFilter {
 }
 
 function isOpenAIRoute(req: IncomingMessage): boolean {
-  return (req.url ?? '').startsWith('/v1/');
+  // Express matches routes case-insensitively: /V1/chat/completions reaches the OpenAI routes.
+  return /^\/v1(?:[/?]|$)/i.test(req.url ?? '');
 }
 
 /** OpenAI's error shape for the `/v1` routes, so the official clients raise the right error. */

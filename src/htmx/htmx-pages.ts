@@ -69,13 +69,26 @@ ${questionFields(options)}
 }
 
 /**
+ * htmx 2's settings for the page: no inline indicator styles (the CSP forbids them), and refusals
+ * (4xx/5xx, which the server renders as HTML for htmx) swapped like answers, which htmx 2 does not
+ * do by default.
+ */
+const HTMX2_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[2345]..', swap: true, error: false },
+  ],
+});
+
+/**
  * The htmx 2 page, for apps on htmx 2 and `htmx-ext-sse`: the form starts a generation and gets
  * back its turn, whose answer element follows `/htmx/streams/{id}` with an EventSource.
  */
 export function renderHtmx2Page(options: HtmxPageOptions): string {
   return layout(
     'llm-stream-gateway · htmx 2',
-    `<meta name="htmx-config" content='{"includeIndicatorStyles": false}'>
+    `<meta name="htmx-config" content='${HTMX2_CONFIG}'>
 <script src="/htmx/assets/v2/htmx.min.js"></script>
 <script src="/htmx/assets/v2-sse/sse.min.js"></script>`,
     `<h1>Ask, with htmx 2 and its SSE extension</h1>

@@ -9,6 +9,7 @@ import {
   Post,
   Req,
   Res,
+  UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -33,6 +34,7 @@ import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { HtmxChatFormDto, HtmxStopFormDto } from './dto/htmx-chat-form.dto';
 import { FormBodyGuard } from './form-body.guard';
+import { HtmxRefusalFilter } from './htmx-refusal.filter';
 import { renderHtmx2Page, renderHtmx2Turn, renderHtmx4Page } from './htmx-pages';
 import { sendBareEnd } from './send-bare-end';
 
@@ -77,6 +79,7 @@ export class HtmxController {
    */
   @Post('chat')
   @UseGuards(FormBodyGuard)
+  @UseFilters(HtmxRefusalFilter)
   async chat(
     @Body() form: HtmxChatFormDto,
     @Req() req: Request,
@@ -115,6 +118,7 @@ export class HtmxController {
 
   /** htmx 2: starts the generation and answers with its turn, which then follows the stream. */
   @Post('v2/chat')
+  @HttpCode(200)
   @UseGuards(FormBodyGuard)
   @Header('Cache-Control', 'no-store')
   async chatForHtmx2(

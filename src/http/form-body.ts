@@ -6,9 +6,26 @@ import { findPrototypeKey } from './prototype-keys';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/** Set by the parser's `verify` when the raw form names a prototype key. */
+const RESERVED_FIELD = Symbol('reservedFormField');
+
+/**
+ * Looks at the raw form before it is parsed: the parser silently drops a `__proto__` field, so
+ * the parsed body cannot tell that one was sent.
+ */
+function markReservedFields(req: Request, _res: Response, raw: Buffer): void {
+  const fields = Object.fromEntries(
+    [...new URLSearchParams(raw.toString('utf8')).keys()].map((key) => [key, '']),
+  );
+  if (findPrototypeKey(fields) !== undefined) {
+    (req as Request & { [RESERVED_FIELD]?: boolean })[RESERVED_FIELD] = true;
+  }
+}
+
 /** Prototype keys in a form body get the same 400 as in JSON or a query string. */
 function refusePrototypeFormKeys(req: Request, _res: Response, next: NextFunction): void {
-  if (req.is(FORM_TYPE) && findPrototypeKey(req.body) !== undefined) {
+  const marked = (req as Request & { [RESERVED_FIELD]?: boolean })[RESERVED_FIELD] === true;
+  if (req.is(FORM_TYPE) && (marked || findPrototypeKey(req.body) !== undefined)) {
     next(new BadRequestException('The form uses a reserved field name.'));
     return;
   }
@@ -21,6 +38,7 @@ export function installFormBody(app: NestExpressApplication, config: AppConfig):
     extended: false,
     limit: config.limits.bodyLimitBytes,
     parameterLimit: 20,
+    verify: markReservedFields,
   });
   app.use(refusePrototypeFormKeys);
 }

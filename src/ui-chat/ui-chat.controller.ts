@@ -12,14 +12,13 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AbortService } from '../abort/abort.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { streamOwner } from '../auth/stream-owner';
 import { JsonContentTypeGuard } from '../chat/json-content-type.guard';
 import { relayStream } from '../chat/relay-stream';
-import { REQUEST_ID_PATTERN } from '../chat/request-id';
+import { REQUEST_ID_PATTERN, resolveRequestId } from '../chat/request-id';
 import { StreamFollower } from '../chat/stream-follower';
 import { StreamStarter } from '../chat/stream-starter';
 import { toChatRequest } from '../chat/to-chat-request';
@@ -54,7 +53,8 @@ export class UiChatController {
     @Res() res: Response,
   ): Promise<void> {
     const request = toChatRequest(toChatRequestInput(body), this.config);
-    const requestId = randomUUID();
+    // Honoured like everywhere else, so DELETE /api/chat/streams/{id} reaches this generation.
+    const requestId = resolveRequestId(req.headers['x-request-id']);
     const stream = await this.starter.start({ req, res, request, requestId });
     try {
       await this.log.setAlias(this.alias(req, body.id), stream.key);

@@ -1,12 +1,11 @@
 import { IsIn, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null';
 import { IsPromptText } from '../../common/is-prompt-text';
-import { PIPELINE_NAME_PATTERN } from '../../pipelines/pipeline-registry';
 import type { DisconnectPolicy } from '../chat-request';
 import { EVENT_ID_PATTERN } from '../last-event-id';
 import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from '../request-id';
-import { MODEL_NAME_PATTERN } from './chat-request.dto';
 import { DECIMAL_PARAM, DecimalQueryParam, WHOLE_NUMBER_PARAM } from './decimal-query-param';
+import { IsModelName, IsPipelineName } from './generation-options.dto';
 
 /**
  * Query string of `GET /api/chat/stream`, for EventSource clients that can only GET. Every value
@@ -23,8 +22,7 @@ export class ChatQueryDto {
   system?: string;
 
   @IsOptionalNotNull()
-  @IsString()
-  @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name such as gpt-4o-mini' })
+  @IsModelName()
   model?: string;
 
   @IsOptionalNotNull()
@@ -40,8 +38,7 @@ export class ChatQueryDto {
 
   /** Which pipeline answers (`GET /api/pipelines`); `chat` when absent. */
   @IsOptionalNotNull()
-  @IsString()
-  @Matches(PIPELINE_NAME_PATTERN, { message: 'pipeline must be a pipeline name such as chat' })
+  @IsPipelineName()
   pipeline?: string;
 
   /** `continue` keeps generating while an EventSource reconnects (see `requestId`). */

@@ -2,7 +2,7 @@ import { IsString, Matches } from 'class-validator';
 import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from '../../chat/request-id';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null';
 import { IsPromptText } from '../../common/is-prompt-text';
-import { PIPELINE_NAME_PATTERN } from '../../pipelines/pipeline-registry';
+import { IsPipelineName } from '../../chat/dto/generation-options.dto';
 
 /** The htmx pages' question form (`application/x-www-form-urlencoded`). */
 export class HtmxChatFormDto {
@@ -15,8 +15,7 @@ export class HtmxChatFormDto {
   requestId!: string;
 
   @IsOptionalNotNull()
-  @IsString()
-  @Matches(PIPELINE_NAME_PATTERN, { message: 'pipeline must be a pipeline name such as chat' })
+  @IsPipelineName()
   pipeline?: string;
 }
 

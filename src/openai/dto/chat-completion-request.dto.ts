@@ -9,16 +9,14 @@ import {
   IsNumber,
   IsObject,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null';
-import { MODEL_NAME_PATTERN } from '../../chat/dto/chat-request.dto';
-import { PIPELINE_NAME_PATTERN } from '../../pipelines/pipeline-registry';
 import { OpenAIMessageDto } from './openai-message.dto';
+import { IsModelName, IsPipelineName } from '../../chat/dto/generation-options.dto';
 
 export class StreamOptionsDto {
   @IsOptionalNotNull()
@@ -31,8 +29,7 @@ export class StreamOptionsDto {
  * parameter is a 400 rather than silently ignored (OpenAI does the same), except `user`.
  */
 export class ChatCompletionRequestDto {
-  @IsString()
-  @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name such as gpt-4o-mini' })
+  @IsModelName()
   model!: string;
 
   @IsArray()
@@ -82,7 +79,6 @@ export class ChatCompletionRequestDto {
 
   /** This gateway's extension: which pipeline answers (`GET /api/pipelines`); `chat` when absent. */
   @IsOptionalNotNull()
-  @IsString()
-  @Matches(PIPELINE_NAME_PATTERN, { message: 'pipeline must be a pipeline name such as chat' })
+  @IsPipelineName()
   pipeline?: string;
 }
