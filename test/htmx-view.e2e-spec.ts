@@ -238,6 +238,35 @@ describe.each([
       await driver.screenshot(shot('agent'));
     });
 
+    it(`a refused question (blank) says why in the transcript; the form then works again with a new request id (${logName})`, async () => {
+      const { upstream } = stack;
+      const refusedId = await driver.requestIdInForm();
+      // Whitespace passes the textarea's "required"; the server refuses it (a paid call for nothing).
+      await page.fill('#query', '   ');
+      await page.click('#ask button[type="submit"]');
+      await page.waitForSelector('#transcript .turn.refused');
+      expect(await page.textContent('#transcript .turn.refused .error')).toBe(
+        'Not sent: query must not be blank',
+      );
+      expect(await page.textContent('#transcript')).not.toContain('statusCode');
+      const nextId = await driver.requestIdInForm();
+      expect(nextId).toMatch(UUID);
+      expect(nextId).not.toBe(refusedId);
+      if (kind === 'htmx 4') {
+        await page.waitForSelector('#ask:not([disabled])');
+      }
+
+      const question = `after a refusal ${kind} ${logName}`;
+      upstream.script(question, { tokens: ['Fine', ' now.'], delayMs: 5 });
+      const requestId = await driver.ask(question);
+      expect(requestId).toBe(nextId);
+      await driver.waitUntilDone(requestId);
+      expect(await driver.answerText(requestId)).toBe('Fine now.');
+      // The browser reports the 400 itself; nothing else went wrong.
+      expect(pageProblems.filter((problem) => !/status of 400|^400 /.test(problem))).toEqual([]);
+      await driver.screenshot(shot('refused'));
+    });
+
     it(`Stop closes the upstream call and the answer says "Stopped." (${logName})`, async () => {
       const { upstream, service } = stack;
       const prompt = `stop me ${kind} ${logName}`;

@@ -19,10 +19,12 @@ function reasonOf(exception: HttpException): string {
  * request id for the next try (the refused one may be taken, e.g. on a 409).
  */
 export function renderRefusal(question: unknown, reason: string): string {
-  const asked = typeof question === 'string' ? escapeHtml(question) : '';
+  const asked =
+    typeof question === 'string' && question.trim() !== ''
+      ? `<p class="question">${escapeHtml(question)}</p>\n`
+      : '';
   return `<article class="turn refused">
-<p class="question">${asked}</p>
-<p class="error" role="alert">Not sent: ${escapeHtml(reason)}</p>
+${asked}<p class="error" role="alert">Not sent: ${escapeHtml(reason)}</p>
 </article>
 <input type="hidden" name="requestId" id="request-id" value="${randomUUID()}" hx-swap-oob="true">`;
 }

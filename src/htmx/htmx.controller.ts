@@ -120,6 +120,7 @@ export class HtmxController {
   @Post('v2/chat')
   @HttpCode(200)
   @UseGuards(FormBodyGuard)
+  @UseFilters(HtmxRefusalFilter)
   @Header('Cache-Control', 'no-store')
   async chatForHtmx2(
     @Body() form: HtmxChatFormDto,
