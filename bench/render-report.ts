@@ -1,7 +1,8 @@
 /** Re-renders bench/README.md and the chart from bench/results/latest.json (`npm run bench:report`). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeReport, type BenchResults } from './report';
+import type { BenchResults } from './bench-results';
+import { writeReport } from './report';
 
 const results = JSON.parse(
   readFileSync(join(process.cwd(), 'bench', 'results', 'latest.json'), 'utf8'),

@@ -13,3 +13,6 @@ export const SSE_HEADERS = {
   'Cache-Control': 'no-cache, no-transform',
   Connection: 'keep-alive',
 };
+
+/** The bench-only pipeline of `gateway-noop-callback.ts`: the chat model with a no-op handler. */
+export const NOOP_CALLBACK_PIPELINE = 'chat-callback';

@@ -32,15 +32,22 @@ export async function timeToFirstToken(options: {
   return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)) };
 }
 
-export function relayLatency(baseUrl: string, runs: number, method: 'GET' | 'POST' = 'POST') {
+/** TTFT through a relay; `bodyExtras` joins the body, e.g. `{ pipeline: 'agent' }`. */
+export function relayLatency(options: {
+  baseUrl: string;
+  runs: number;
+  method?: 'GET' | 'POST';
+  bodyExtras?: Record<string, unknown>;
+}): Promise<LatencyResult> {
+  const { baseUrl, method = 'POST' } = options;
   return timeToFirstToken({
     url:
       method === 'GET'
         ? `${baseUrl}/api/chat/stream?query=${PROMPT}`
         : `${baseUrl}/api/chat/stream`,
     method,
-    body: method === 'POST' ? { query: PROMPT } : undefined,
-    runs,
+    body: method === 'POST' ? { query: PROMPT, ...options.bodyExtras } : undefined,
+    runs: options.runs,
   });
 }
 

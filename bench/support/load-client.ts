@@ -23,6 +23,12 @@ export interface StreamRequest {
   onFirstToken?: () => void;
   /** Fails the stream if it has not ended by then, so a stuck relay cannot hang the bench. */
   timeoutMs?: number;
+  /**
+   * What starts a token frame, up to the opening quote of its text (default `"content":"`).
+   * The gateway's agent streams need `data: {"content":"`: its tool_result events carry a
+   * `"content"` too, and they are not answer tokens.
+   */
+  tokenMark?: string;
 }
 
 // No keep-alive: a pooled socket the relay is just closing (Express: after 5 s idle) would reset
@@ -59,12 +65,13 @@ export function runStream(options: StreamRequest): Promise<StreamTiming> {
         timing.status = res.statusCode ?? 0;
         timing.headersMs = performance.now() - started;
         res.setEncoding('utf8');
+        const mark = options.tokenMark ?? TOKEN_MARK;
         res.on('data', (chunk: string) => {
           const now = performance.now();
-          let index = chunk.indexOf(TOKEN_MARK);
+          let index = chunk.indexOf(mark);
           while (index !== -1) {
-            const empty = chunk.charCodeAt(index + TOKEN_MARK.length) === 34; // '"'
-            index = chunk.indexOf(TOKEN_MARK, index + TOKEN_MARK.length);
+            const empty = chunk.charCodeAt(index + mark.length) === 34; // '"'
+            index = chunk.indexOf(mark, index + mark.length);
             if (empty) continue;
             if (timing.tokens === 0) {
               timing.firstTokenMs = now - started;

@@ -1,15 +1,23 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 export interface RelaySpec {
   name: string;
-  /** Script relative to the project root. */
+  /** Stable id the harness and the report find a relay by; names are for people and change. */
+  key: string;
+  /** Script relative to the project root (or absolute). */
   script: string;
   env?: Record<string, string>;
   /** Set for relays that only stream on GET (NestJS @Sse). */
   method?: 'GET' | 'POST';
   /** The relay speaks this service's contract (cancel by id, attach). */
   gateway?: boolean;
+  /** Fields every request body carries besides `query`, e.g. `{ pipeline: 'agent' }`. */
+  bodyExtras?: Record<string, unknown>;
+  /** The throughput scenario's prompt, when the relay needs a script of its own (the agent). */
+  throughputPrompt?: string;
+  /** What starts a counted token in the response body (default: any non-empty `"content"`). */
+  tokenMark?: string;
 }
 
 export interface RunningRelay {
@@ -21,10 +29,23 @@ export interface RunningRelay {
 }
 
 export const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+/** The core every relay runs on (when taskset is there); the bench itself runs on core 0. */
+export const RELAY_CORE = 1;
 
 /** Pins this process (load generator and fake upstream) to core 0. */
 export function pinSelfToCore0(): void {
   if (hasTaskset) spawnSync('taskset', ['-cp', '0', String(process.pid)]);
+}
+
+/**
+ * This process's environment without LangChain's and LangSmith's switches: a relay traces only
+ * when its spec says so, never because the shell running the bench happened to export
+ * LANGSMITH_TRACING (which would also silently turn the gateway's fast path off).
+ */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(LANGSMITH|LANGCHAIN)_/.test(name)),
+  );
 }
 
 /** Starts a relay on core 1 with a raised file limit; resolves once it listens. */
@@ -33,14 +54,14 @@ export async function startRelay(
   upstreamUrl: string,
   port: number,
 ): Promise<RunningRelay> {
-  const script = join(process.cwd(), spec.script);
-  const pin = hasTaskset ? 'taskset -c 1 ' : '';
+  const script = resolve(process.cwd(), spec.script);
+  const pin = hasTaskset ? `taskset -c ${RELAY_CORE} ` : '';
   const child: ChildProcess = spawn(
     'bash',
     ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${pin}node ${script}`],
     {
       env: {
-        ...process.env,
+        ...inheritedEnv(),
         PORT: String(port),
         UPSTREAM_URL: upstreamUrl,
         LOG_LEVEL: 'error',
