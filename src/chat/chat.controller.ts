@@ -1,11 +1,8 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { streamKey } from '../auth/stream-key';
-import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { NativeRenderer } from '../protocol/native/native-renderer';
-import { StreamLog } from '../stream-log/stream-log';
 import { ChatQueryDto } from './dto/chat-query.dto';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { JsonContentTypeGuard } from './json-content-type.guard';
@@ -15,6 +12,7 @@ import { resolveRequestId } from './request-id';
 import { StreamFollower } from './stream-follower';
 import { StreamStarter } from './stream-starter';
 import { toChatRequest, type ChatRequestInput } from './to-chat-request';
+import { VisibleStreams } from './visible-streams';
 
 /** `/api/chat/stream`: start a generation and stream it on this response. */
 @Controller('chat')
@@ -23,7 +21,7 @@ export class ChatController {
   constructor(
     private readonly starter: StreamStarter,
     private readonly follower: StreamFollower,
-    private readonly log: StreamLog,
+    private readonly streams: VisibleStreams,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -55,9 +53,8 @@ export class ChatController {
     const requestId = resolveRequestId(named);
     const afterId = resolveLastEventId(req.headers['last-event-id'], query.lastEventId);
     if (named !== undefined) {
-      const owner = streamOwner(req, this.config);
-      const meta = await this.log.meta(streamKey(owner, requestId));
-      if (meta && meta.owner === owner) {
+      const meta = await this.streams.find(req, requestId);
+      if (meta) {
         await this.follower.serve(res, {
           meta,
           requestId,

@@ -13,6 +13,7 @@ import { ChatService } from './chat.service';
 import { StreamFollower } from './stream-follower';
 import { StreamRunner } from './stream-runner';
 import { StreamStarter } from './stream-starter';
+import { VisibleStreams } from './visible-streams';
 import { StreamsController } from './streams.controller';
 
 @Module({
@@ -27,10 +28,18 @@ import { StreamsController } from './streams.controller';
     StreamStartRateLimit,
     StreamStarter,
     StreamFollower,
+    VisibleStreams,
     PipelineRegistry,
     PipelineStreams,
   ],
   // What the other wire views (ui-chat/, openai/, htmx/) build on: one generation path for all.
-  exports: [AbortService, StreamStarter, StreamRunner, StreamFollower, PipelineRegistry],
+  exports: [
+    AbortService,
+    StreamStarter,
+    StreamRunner,
+    StreamFollower,
+    VisibleStreams,
+    PipelineRegistry,
+  ],
 })
 export class ChatModule {}

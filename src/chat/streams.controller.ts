@@ -17,21 +17,19 @@ import {
 import type { Request, Response } from 'express';
 import { AbortService } from '../abort/abort.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { streamKey } from '../auth/stream-key';
-import { streamOwner } from '../auth/stream-owner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InstanceId } from '../lifecycle/instance-id';
 import { NativeRenderer } from '../protocol/native/native-renderer';
-import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { JsonContentTypeGuard } from './json-content-type.guard';
 import { resolveLastEventId } from './last-event-id';
-import { REQUEST_ID_PATTERN, resolveRequestId } from './request-id';
+import { resolveRequestId } from './request-id';
 import { StreamFollower } from './stream-follower';
 import { StreamRunner } from './stream-runner';
 import { StreamStarter } from './stream-starter';
 import { toChatRequest } from './to-chat-request';
+import { VisibleStreams } from './visible-streams';
 
 /** `/api/chat/streams`: detached generation, attach / resume, and cancel. */
 @Controller('chat/streams')
@@ -41,7 +39,7 @@ export class StreamsController {
     private readonly starter: StreamStarter,
     private readonly runner: StreamRunner,
     private readonly follower: StreamFollower,
-    private readonly log: StreamLog,
+    private readonly streams: VisibleStreams,
     private readonly aborts: AbortService,
     private readonly instance: InstanceId,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,13 +102,8 @@ export class StreamsController {
 
   /** The stream's meta; 404 when it is unknown, expired, or another key's. */
   private async visibleMeta(requestId: string, req: Request): Promise<StreamMeta> {
-    const owner = streamOwner(req, this.config);
-    const meta = REQUEST_ID_PATTERN.test(requestId)
-      ? await this.log.meta(streamKey(owner, requestId))
-      : undefined;
-    if (!meta || meta.owner !== owner) {
-      throw new NotFoundException(`No stream with id "${requestId}".`);
-    }
+    const meta = await this.streams.find(req, requestId);
+    if (!meta) throw new NotFoundException('No such stream.');
     return meta;
   }
 }

@@ -16,11 +16,8 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AbortService } from '../abort/abort.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { streamKey } from '../auth/stream-key';
-import { streamOwner } from '../auth/stream-owner';
 import { resolveLastEventId } from '../chat/last-event-id';
 import { relayStream } from '../chat/relay-stream';
-import { REQUEST_ID_PATTERN } from '../chat/request-id';
 import { StreamFollower } from '../chat/stream-follower';
 import { StreamRunner } from '../chat/stream-runner';
 import { StreamStarter } from '../chat/stream-starter';
@@ -30,13 +27,12 @@ import { setPageSecurityHeaders } from '../demo-page/page-security-headers';
 import { PipelineRegistry } from '../pipelines/pipeline-registry';
 import { htmlIdPart } from '../protocol/htmx/html';
 import { HtmxFragmentRenderer } from '../protocol/htmx/htmx-fragment-renderer';
-import { StreamLog } from '../stream-log/stream-log';
-import type { StreamMeta } from '../stream-log/stream-meta';
 import { HtmxChatFormDto, HtmxStopFormDto } from './dto/htmx-chat-form.dto';
 import { FormBodyGuard } from './form-body.guard';
 import { HtmxRefusalFilter } from './htmx-refusal.filter';
 import { renderHtmx2Page, renderHtmx2Turn, renderHtmx4Page } from './htmx-pages';
 import { sendBareEnd } from './send-bare-end';
+import { VisibleStreams } from '../chat/visible-streams';
 
 /**
  * The htmx view, served by the gateway itself: pages built from HTML and htmx attributes only,
@@ -51,7 +47,7 @@ export class HtmxController {
     private readonly starter: StreamStarter,
     private readonly runner: StreamRunner,
     private readonly follower: StreamFollower,
-    private readonly log: StreamLog,
+    private readonly streams: VisibleStreams,
     private readonly aborts: AbortService,
     private readonly pipelines: PipelineRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -92,7 +88,7 @@ export class HtmxController {
       nextRequestId: randomUUID(),
       lastEventId: afterId,
     });
-    const meta = await this.visibleMeta(req, form.requestId);
+    const meta = await this.streams.find(req, form.requestId);
     if (meta) {
       const requestId = form.requestId;
       await this.follower.serve(res, {
@@ -153,7 +149,7 @@ export class HtmxController {
     @Res() res: Response,
   ): Promise<void> {
     const afterId = resolveLastEventId(req.headers['last-event-id'], undefined);
-    const meta = await this.visibleMeta(req, requestId);
+    const meta = await this.streams.find(req, requestId);
     if (!meta) {
       // The extension reconnects after any closed response; only its close event stops it.
       sendBareEnd(res, requestId);
@@ -178,14 +174,7 @@ export class HtmxController {
   @UseGuards(FormBodyGuard)
   @HttpCode(204)
   async stop(@Body() form: HtmxStopFormDto, @Req() req: Request): Promise<void> {
-    const meta = await this.visibleMeta(req, form.requestId);
+    const meta = await this.streams.find(req, form.requestId);
     if (meta?.status === 'running') await this.aborts.cancel(meta.requestId);
-  }
-
-  private async visibleMeta(req: Request, requestId: string): Promise<StreamMeta | undefined> {
-    if (!REQUEST_ID_PATTERN.test(requestId)) return undefined;
-    const owner = streamOwner(req, this.config);
-    const meta = await this.log.meta(streamKey(owner, requestId));
-    return meta && meta.owner === owner ? meta : undefined;
   }
 }

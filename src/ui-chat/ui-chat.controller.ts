@@ -15,7 +15,6 @@ import {
 import type { Request, Response } from 'express';
 import { AbortService } from '../abort/abort.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { streamOwner } from '../auth/stream-owner';
 import { JsonContentTypeGuard } from '../chat/json-content-type.guard';
 import { relayStream } from '../chat/relay-stream';
 import { REQUEST_ID_PATTERN, resolveRequestId } from '../chat/request-id';
@@ -24,23 +23,26 @@ import { StreamStarter } from '../chat/stream-starter';
 import { toChatRequest } from '../chat/to-chat-request';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UiMessageRenderer } from '../protocol/ui-message/ui-message-renderer';
-import { StreamLog } from '../stream-log/stream-log';
 import type { StreamMeta } from '../stream-log/stream-meta';
 import { UiChatRequestDto } from './dto/ui-chat-request.dto';
 import { toChatRequestInput } from './to-chat-request-input';
+import { VisibleStreams } from '../chat/visible-streams';
 
 /**
  * The Vercel AI SDK's chat transport (`useChat` with `DefaultChatTransport({ api: '/api/ui/chat' })`):
  * the UI message stream of a generation, its resume (`resume: true` in useChat) and a stop that
  * really cancels it. Same pipelines, limits, log and cancel as every other route.
  */
+/** What a chat id names: the chat's latest generation. */
+const chatAlias = (chatId: string): string => `ui-chat:${chatId}`;
+
 @Controller('ui/chat')
 @UseGuards(ApiKeyGuard)
 export class UiChatController {
   constructor(
     private readonly starter: StreamStarter,
     private readonly follower: StreamFollower,
-    private readonly log: StreamLog,
+    private readonly streams: VisibleStreams,
     private readonly aborts: AbortService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -57,7 +59,7 @@ export class UiChatController {
     const requestId = resolveRequestId(req.headers['x-request-id']);
     const stream = await this.starter.start({ req, res, request, requestId });
     try {
-      await this.log.setAlias(this.alias(req, body.id), stream.key);
+      await this.streams.setAlias(req, chatAlias(body.id), stream.key);
     } catch (error: unknown) {
       // Storage failed after the claim: give back the lease and the admission place, and end
       // the claimed stream in the log, or it would stay "running" there for ever.
@@ -109,14 +111,8 @@ export class UiChatController {
     return { chatId, status: 'cancelling' };
   }
 
-  private alias(req: Request, chatId: string): string {
-    return `ui:${streamOwner(req, this.config) ?? '-'}/${chatId}`;
-  }
-
-  private async activeGeneration(req: Request, chatId: string): Promise<StreamMeta | undefined> {
-    if (!REQUEST_ID_PATTERN.test(chatId)) return undefined;
-    const key = await this.log.resolveAlias(this.alias(req, chatId));
-    const meta = key === undefined ? undefined : await this.log.meta(key);
-    return meta && meta.owner === streamOwner(req, this.config) ? meta : undefined;
+  private activeGeneration(req: Request, chatId: string): Promise<StreamMeta | undefined> {
+    if (!REQUEST_ID_PATTERN.test(chatId)) return Promise.resolve(undefined);
+    return this.streams.findByAlias(req, chatAlias(chatId));
   }
 }
