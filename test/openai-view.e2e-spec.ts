@@ -373,9 +373,16 @@ describe.each(MODES)(
         expect(reasoningAt).toBeLessThan(toolCallAt);
         expect(toolCallAt).toBeLessThan(answerAt);
         expect(deltas.filter((delta) => delta.tool_calls !== undefined)).toHaveLength(1);
+        const [sent] = firstChoice(chunks[toolCallAt].chunk).delta.tool_calls ?? [];
+        expect(sent).toMatchObject({
+          index: 0,
+          id: expect.stringMatching(/^\S+$/) as string,
+          type: 'function',
+          function: { name: 'calculator' },
+        });
         const [call] = completion.choices[0].message.tool_calls ?? [];
-        expect(call).toMatchObject({ type: 'function', function: { name: 'calculator' } });
-        expect(call.id).toEqual(expect.any(String));
+        // The client makes up an id for a call that came without one: it must be the one sent.
+        expect(call).toMatchObject({ id: sent.id, type: 'function' });
         if (call.type !== 'function') throw new Error('not a function call');
         expect(JSON.parse(call.function.arguments)).toEqual({ expression: '6*7' });
         expect(completion.choices[0].message.content).toContain('42');
@@ -740,6 +747,24 @@ describe.each(MODES)(
           },
         },
         { label: 'n: 2', body: { ...valid, n: 2 } },
+        {
+          label: 'tool_calls on a user message',
+          body: { ...valid, messages: [{ role: 'user', content: 'hi', tool_calls: [] }] },
+        },
+        {
+          label: 'refusal on a system message',
+          body: {
+            ...valid,
+            messages: [{ role: 'system', content: 'hi', refusal: null }, ...user('q')],
+          },
+        },
+        {
+          label: 'tool_calls that are not a list of objects',
+          body: {
+            ...valid,
+            messages: [{ role: 'assistant', content: 'a', tool_calls: 'x' }, ...user('q')],
+          },
+        },
         { label: 'an unknown parameter', body: { ...valid, frobnicate: true } },
         {
           label: 'client-side tools',
@@ -1037,6 +1062,64 @@ describe.each(MODES)(
         const abortedAt = await within('the upstream socket closes', call.aborted, 5_000);
         expect(abortedAt - stoppedAt).toBeLessThan(1_000);
         expect(endReason(await attach('nginx-break-1'))).toBe('cancelled');
+      });
+    });
+
+    describe('a conversation goes on with the answers the client got', () => {
+      it('stream: false: the returned message is sent back as history, as the SDK docs do', async () => {
+        const first = 'First question of a conversation.';
+        upstream.script(first, { tokens: ['First', ' answer.'] });
+        const probe = sdk();
+        const answer = await probe.client.chat.completions.create(whole(first));
+        const second = 'And a follow-up?';
+        upstream.script(second, { tokens: ['Follow-up answer.'] });
+
+        const followUp = await probe.client.chat.completions.create({
+          model: 'gpt-fake',
+          messages: [...user(first), answer.choices[0].message, ...user(second)],
+        });
+
+        expect(followUp.choices[0].message.content).toBe('Follow-up answer.');
+        expect(upstream.requestsFor(second)[0].body.messages).toEqual([
+          { role: 'user', content: first },
+          { role: 'assistant', content: 'First answer.' },
+          { role: 'user', content: second },
+        ]);
+      });
+
+      it('an agent answer with tool calls, sent back from the stream helper: only its text goes upstream', async () => {
+        const question = 'What is 5 * 5, agent?';
+        upstream.scriptTurns(question, [
+          {
+            tokens: [],
+            toolCalls: [jsonToolCall('call_5x5', 'calculator', { expression: '5 * 5' })],
+          },
+          { tokens: ['It is 25.'] },
+        ]);
+        const probe = sdk();
+        const runner = probe.client.chat.completions.stream({
+          ...streamed(question),
+          pipeline: 'agent',
+        } as StreamParams);
+        const { message } = (await runner.finalChatCompletion()).choices[0];
+        expect(message.tool_calls).toHaveLength(1);
+        const followUp = 'And 6 * 6, agent?';
+        upstream.scriptTurns(followUp, [{ tokens: ['36, from memory.'] }]);
+
+        const answer = await probe.client.chat.completions.create({
+          ...whole(followUp),
+          messages: [...user(question), message, ...user(followUp)],
+          pipeline: 'agent',
+        } as WholeParams);
+
+        expect(answer.choices[0].message.content).toBe('36, from memory.');
+        const [call] = upstream.conversationFor(followUp);
+        const history = call.body.messages.filter((entry) => entry.role !== 'system');
+        expect(history).toEqual([
+          { role: 'user', content: question },
+          { role: 'assistant', content: 'It is 25.' },
+          { role: 'user', content: followUp },
+        ]);
       });
     });
   },
