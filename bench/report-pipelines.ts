@@ -81,27 +81,38 @@ function agentNotes(results: BenchResults): string {
   return `- **Agent**: a "token" is one answer token, an unnamed \`{"content"}\` event, as for the chat relays (${tokens} per run). But each agent run is more than its answer: two model calls through \`ChatOpenAI\` (the first streams a \`calculator\` call, its arguments in two pieces; the second, after the tool result, streams the ${tokens}-token answer), one tool run, and the \`tool_call\` and \`tool_result\` events, all through LangGraph and \`streamEvents\` v2. All of that is divided by the ${tokens} answer tokens: ${perRunMs} ms of CPU per agent run, against ${fastPerRunMs} ms for a chat answer of the same length on the fast path. Its TTFT in the table above is for an answer without a tool call (one model call through the graph).`;
 }
 
+/** The same passes, the same load: the build that made the previous figure, when it was run. */
+function baselineLine(results: BenchResults): string[] {
+  const now = relayByKey(results, RELAY.fastPath)?.throughput;
+  const baseline = relayByKey(results, RELAY.baseline);
+  if (!now || !baseline) return [];
+  const then = baseline.throughput;
+  return [
+    `- Same passes, same load: the fast path of ${baseline.name.replace(/^.* at /, '')} relays at ${then.cpuMicrosPerToken} µs per token (passes ${(then.samples ?? []).join(', ')}), today's at ${now.cpuMicrosPerToken} µs (passes ${(now.samples ?? []).join(', ')}): ${ratio(now.cpuMicrosPerToken, then.cpuMicrosPerToken)}.`,
+  ];
+}
+
 function fastPathVerdict(results: BenchResults): string {
   const now = relayByKey(results, RELAY.fastPath)?.throughput;
   const before = results.previousFastPath;
-  if (!now || !before) return '- Fast path: no previous figure to compare with.';
+  if (!now || !before)
+    return ['- Fast path: no previous figure to compare with.', ...baselineLine(results)].join(
+      '\n',
+    );
   if (results.mode !== 'full') {
-    return `- Fast path: ${now.cpuMicrosPerToken} µs per token in this quick run (shorter streams, one pass), not comparable with the previous full run's ${before.cpuMicrosPerToken} µs; \`npm run bench\` compares.`;
+    return [
+      `- Fast path: ${now.cpuMicrosPerToken} µs per token in this quick run (shorter streams, one pass), not comparable with the previous full run's ${before.cpuMicrosPerToken} µs; \`npm run bench\` compares.`,
+      ...baselineLine(results),
+    ].join('\n');
   }
   const sdkNow = cpuPerToken(results, RELAY.openaiSdk);
   const change = round(now.cpuMicrosPerToken - before.cpuMicrosPerToken, 1);
   const where = before.commit ? `commit ${before.commit}, ` : '';
   const sdkThen = before.openaiSdkCpuMicrosPerToken;
-  const lines = [
+  return [
     `- **Fast path now ${now.cpuMicrosPerToken} µs per token** (passes ${(now.samples ?? []).join(', ')}) against **${before.cpuMicrosPerToken} µs** in the previous full run (${where}${before.when}; passes ${(before.samples ?? []).join(', ')}): ${change <= 0 ? `${-change} µs less, not slower` : `${change} µs more`}. Against the openai-SDK relay of the same run: ${ratio(now.cpuMicrosPerToken, sdkNow)} now, ${sdkThen ? ratio(before.cpuMicrosPerToken, sdkThen) : '–'} then.`,
-  ];
-  const baseline = relayByKey(results, RELAY.baseline);
-  if (baseline) {
-    lines.push(
-      `- Same run, same load: the build of the previous figure (${baseline.name.replace(/^.* at /, '')}) relays at ${baseline.throughput.cpuMicrosPerToken} µs per token (passes ${(baseline.throughput.samples ?? []).join(', ')}), today's fast path at ${now.cpuMicrosPerToken} µs: ${ratio(now.cpuMicrosPerToken, baseline.throughput.cpuMicrosPerToken)}.`,
-    );
-  }
-  return lines.join('\n');
+    ...baselineLine(results),
+  ].join('\n');
 }
 
 /** The report's section on pipelines (issue 2/4): what each way of streaming costs per token. */

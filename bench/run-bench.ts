@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (full, about 20 min) / `npm run bench:quick` (a few minutes).
+ * `npm run bench` (full, about 20 min on an idle machine) / `npm run bench:quick` (3 min).
  * Relays under test run one at a time on core 1; the fake upstream, the fake LangSmith and this
  * load generator run on core 0. Results: bench/results/latest.json, bench/README.md,
  * bench/results/*.svg.
