@@ -62,8 +62,15 @@ export async function createApp(
     app.enableCors({
       origin: [...config.corsOrigins],
       methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'Last-Event-ID'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'retry-after-ms', 'Location'],
+      // No allowedHeaders: the allowed origins may send what their clients send (the official
+      // openai client adds its x-stainless-* headers, the AI SDK its own).
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'retry-after-ms',
+        'x-should-retry',
+        'Location',
+      ],
       maxAge: 600,
     });
   }

@@ -1131,7 +1131,7 @@ describe.each(MODES)(
     describe('the official client in a browser (CORS_ORIGINS)', () => {
       const origin = 'http://localhost:5173';
 
-      it('KNOWN BUG (src/create-app.ts): the preflight allows the x-stainless-* headers the client sends', async () => {
+      it('the preflight allows the x-stainless-* headers the client sends', async () => {
         const probe = new OpenAISdkProbe(demo.url, { maxRetries: 0 });
         await probe.client.models.list();
         // What a browser asks the server to allow: every header the client set but the safelisted.
@@ -1162,7 +1162,7 @@ describe.each(MODES)(
         }
       });
 
-      it('KNOWN BUG (src/create-app.ts): a browser client can read the retry and id headers', async () => {
+      it('a browser client can read the retry and id headers', async () => {
         const response = await fetch(`${demo.url}/v1/models`, { headers: { origin } });
 
         expect(response.headers.get('access-control-allow-origin')).toBe(origin);

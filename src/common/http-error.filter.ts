@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, HttpException } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  HttpException,
+  InternalServerErrorException,
+  Logger,
+} from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RETRY_AFTER_SECONDS } from '../lifecycle/stream-admission';
@@ -23,6 +29,8 @@ function isClientHttpError(error: unknown): error is HttpErrorLike {
  */
 @Catch()
 export class HttpErrorFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
   constructor(
     adapter: ConstructorParameters<typeof BaseExceptionFilter>[0],
     private readonly bodyLimitBytes: number,
@@ -43,8 +51,12 @@ export class HttpErrorFilter extends BaseExceptionFilter {
       res.setHeader('retry-after-ms', String(Number(retryAfter) * 1000));
     }
     const req = host.switchToHttp().getRequest<IncomingMessage>();
-    if (http && isOpenAIRoute(req) && !res.headersSent) {
-      writeOpenAIError(res, http);
+    if (isOpenAIRoute(req) && !res.headersSent) {
+      if (!http)
+        this.logger.error(
+          `unhandled on ${req.method ?? ''} ${req.url ?? ''}: ${String(exception)}`,
+        );
+      writeOpenAIError(res, http ?? new InternalServerErrorException('The server failed.'));
       return;
     }
     super.catch(http ?? exception, host);
