@@ -34,40 +34,54 @@ function pathTable(results: BenchResults): string {
   ].join('\n');
 }
 
+/** `to` minus `from`, pass by pass: relays measured in the same pass saw the same load. */
+function perPass(results: BenchResults, to: string, from: string): number[] {
+  const later = relayByKey(results, to)?.throughput.samples ?? [];
+  const earlier = relayByKey(results, from)?.throughput.samples ?? [];
+  return later.map((value, pass) => round(value - (earlier[pass] ?? Number.NaN), 1));
+}
+
 /** Where the price of tracing goes: stream()'s plumbing, the tracer's own work, its uploads. */
 function tracingBreakdown(results: BenchResults): string {
   const fast = cpuPerToken(results, RELAY.fastPath);
-  const noop = cpuPerToken(results, RELAY.noopCallback);
-  const unsent = cpuPerToken(results, RELAY.tracedUnsent);
   const traced = cpuPerToken(results, RELAY.traced);
-  if (![fast, noop, unsent, traced].every(Number.isFinite)) return '- Tracing: not measured.';
-  const total = traced - fast;
-  const parts = [
+  const steps = [
     {
       name: "`stream()` and LangChain's callback plumbing",
+      from: RELAY.fastPath,
+      to: RELAY.noopCallback,
       how: 'no-op callback − fast path',
-      us: noop - fast,
     },
     {
       name: "the tracer's own bookkeeping",
+      from: RELAY.noopCallback,
+      to: RELAY.tracedUnsent,
       how: 'nothing sent − no-op callback',
-      us: unsent - noop,
     },
-    { name: 'the uploads to LangSmith', how: 'tracing on − nothing sent', us: traced - unsent },
+    {
+      name: 'its uploads to LangSmith',
+      from: RELAY.tracedUnsent,
+      to: RELAY.traced,
+      how: 'tracing on − nothing sent',
+    },
   ];
-  const uploads = parts[2];
+  const parts = steps.map((step) => ({
+    ...step,
+    us: cpuPerToken(results, step.to) - cpuPerToken(results, step.from),
+    passes: perPass(results, step.to, step.from),
+  }));
+  if (!parts.every((part) => Number.isFinite(part.us))) return '- Tracing: not measured.';
+  const total = traced - fast;
   const largest = [...parts].sort((a, b) => b.us - a.us)[0];
   const share = (us: number): string => `${Math.round((100 * us) / total)} %`;
   const verdict =
-    largest === uploads
+    largest === parts[2]
       ? 'Tracing costs mostly its HTTP posts.'
       : `Tracing does not cost mostly its HTTP posts: the largest part is ${largest.name}.`;
+  const describe = (part: (typeof parts)[number]): string =>
+    `${part.name} ${round(part.us, 1)} µs (${share(part.us)}; ${part.how}; pass by pass ${part.passes.join(', ')})`;
   return [
-    `- **The price of tracing: +${round(total, 1)} µs per token** (${ratio(traced, fast)} the fast path), in three parts: ${parts
-      .map((part) => `${part.name} ${round(part.us, 1)} µs (${share(part.us)}; ${part.how})`)
-      .join(
-        ', ',
-      )}. ${verdict} Each part is the difference of two relays of the same passes and carries the noise of both (a few µs).`,
+    `- **The price of tracing: +${round(total, 1)} µs per token** (${ratio(traced, fast)} the fast path; pass by pass ${perPass(results, RELAY.traced, RELAY.fastPath).join(', ')}), in three parts: ${parts.map(describe).join('; ')}. ${verdict} Each part is the difference of two relays and carries the noise of both: the pass-by-pass figures show how much.`,
     `- The uploads are the relay's own work: serialising each run (with one \`new_token\` event per token) and sending it; the fake LangSmith received ${results.tracedRuns ?? '?'} runs during the passes. The fake runs inside the bench process (core 0) and its CPU is not counted: only the relay process's is. It asks for no compression; a real LangSmith over TLS that asks for compressed bodies would cost the relay more per upload.`,
   ].join('\n');
 }
@@ -88,7 +102,7 @@ function baselineLine(results: BenchResults): string[] {
   if (!now || !baseline) return [];
   const then = baseline.throughput;
   return [
-    `- Same passes, same load: the fast path of ${baseline.name.replace(/^.* at /, '')} relays at ${then.cpuMicrosPerToken} µs per token (passes ${(then.samples ?? []).join(', ')}), today's at ${now.cpuMicrosPerToken} µs (passes ${(now.samples ?? []).join(', ')}): ${ratio(now.cpuMicrosPerToken, then.cpuMicrosPerToken)}.`,
+    `- Same passes, same load: the fast path of ${baseline.name.replace(/^.* at /, '')} relays at ${then.cpuMicrosPerToken} µs per token (passes ${(then.samples ?? []).join(', ')}), today's at ${now.cpuMicrosPerToken} µs (passes ${(now.samples ?? []).join(', ')}): ${ratio(now.cpuMicrosPerToken, then.cpuMicrosPerToken)}; today minus then, pass by pass: ${perPass(results, RELAY.fastPath, RELAY.baseline).join(', ')} µs.`,
   ];
 }
 
