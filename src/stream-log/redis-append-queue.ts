@@ -1,5 +1,5 @@
-import type Redis from 'ioredis';
 import { ReplyError } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-clients';
 import type { StoredEvent } from '../protocol/stored-event';
 import { entryId, redisKeys } from './redis-keys';
 
@@ -12,7 +12,9 @@ interface PendingStream {
 }
 
 export interface AppendQueueOptions {
-  redis: Redis;
+  redis: RedisConnection;
+  /** Publishes a wake-up (`PUBLISH`, or `SPUBLISH` on a cluster). */
+  publish: (channel: string, message: string) => Promise<unknown>;
   ttlSeconds: number;
   /** Called once per failed write batch, with the error. */
   onFailure: (error: unknown) => void;
@@ -145,7 +147,7 @@ export class RedisAppendQueue {
     writes.push(redis.expire(eventsKey, ttlSeconds), redis.expire(metaKey, ttlSeconds));
     if (stream.finish) writes.push(redis.hset(metaKey, 'status', 'finished'));
     const lastId = stream.events.at(-1)?.id ?? -1;
-    writes.push(redis.publish(redisKeys.wake(requestId), String(lastId)));
+    writes.push(this.options.publish(redisKeys.wake(requestId), String(lastId)));
     const results = await Promise.allSettled(writes);
     let storedCount = 0;
     for (const result of results.slice(0, stream.events.length)) {
