@@ -7,6 +7,7 @@ import { toStoredEvent, type StoredEvent } from '../src/protocol/stored-event';
 import { MemoryStreamLog } from '../src/stream-log/memory-stream-log';
 import { RedisStreamLog } from '../src/stream-log/redis-stream-log';
 import { StreamLog, StreamLogUnavailableError } from '../src/stream-log/stream-log';
+import { RedisCluster } from './support/redis-cluster';
 import { RedisServer } from './support/redis-server';
 
 interface Subject {
@@ -17,11 +18,12 @@ interface Subject {
 type Factory = (env: Record<string, string>) => Promise<Subject>;
 
 let redis: RedisServer;
+let cluster: RedisCluster;
 
 beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(() => redis.stop());
+  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
+}, 60_000);
+afterAll(() => Promise.all([redis?.stop(), cluster?.stop()]));
 
 async function redisLog(config: AppConfig, instance = new InstanceId()) {
   const clients = new RedisClients(config);
@@ -46,6 +48,10 @@ const factories: [string, Factory][] = [
     },
   ],
   ['redis', (env) => redisLog(loadConfig({ ...env, REDIS_URL: redis.url }))],
+  [
+    'redis cluster (3 masters)',
+    (env) => redisLog(loadConfig({ ...env, REDIS_CLUSTER_NODES: cluster.nodesEnv })),
+  ],
 ];
 
 function token(id: number, content: string): StoredEvent {

@@ -2,6 +2,27 @@
 export const LLM_PROVIDERS = ['demo', 'openai', 'anthropic', 'ollama'] as const;
 export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
 
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * One Redis server (`REDIS_URL=redis://…`), or a Redis Cluster (`REDIS_CLUSTER_NODES=host:port,…`
+ * or `REDIS_URL=redis+cluster://host:port,…`): in cluster mode live-tail wake-ups and cancels go
+ * through sharded pub/sub, so they reach one node rather than every node.
+ */
+export type RedisConfig =
+  | { readonly mode: 'single'; readonly url: string }
+  | {
+      readonly mode: 'cluster';
+      /** Startup nodes: any reachable one tells the client the rest of the cluster. */
+      readonly nodes: readonly RedisNodeAddress[];
+      readonly tls: boolean;
+      readonly username?: string;
+      readonly password?: string;
+    };
+
 /** Typed, validated configuration. Built once at boot by `loadConfig`; nothing else reads env. */
 export interface AppConfig {
   readonly port: number;
@@ -52,7 +73,8 @@ export interface AppConfig {
     /** How long an idle connection stays open after a response; above the proxy's own. */
     readonly keepAliveTimeoutMs: number;
   };
-  readonly redisUrl?: string;
+  /** Where the stream log, cancel bus and rate limits live; undefined: in this process's memory. */
+  readonly redis?: RedisConfig;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -11,6 +11,7 @@ import {
   readUrl,
 } from './env-readers';
 import { readHttpConfig } from './read-http-config';
+import { readRedisConfig } from './read-redis-config';
 
 const DEFAULT_MODELS: Record<LlmProviderName, string> = {
   demo: 'demo-1',
@@ -108,7 +109,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     stream: readStreamConfig(env),
     http: readHttpConfig(env),
-    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redis: readRedisConfig(env),
     apiKeys: readList(env, 'API_KEYS'),
     corsOrigins: readList(env, 'CORS_ORIGINS'),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -13,7 +13,8 @@ const WINDOW_SECONDS = 60;
 
 /**
  * RATE_LIMIT_PER_MINUTE: how many streams one API key may start per minute. In memory for a
- * single process; in Redis with REDIS_URL, so the limit holds across instances (with an
+ * single process; in Redis with REDIS_URL or REDIS_CLUSTER_NODES, so the limit holds across
+ * instances (one key per API key, so on a cluster each count lives on one master; with an
  * in-memory limiter as insurance while Redis is unreachable, so an outage neither blocks every
  * key nor lifts the limit). Without API_KEYS there is no key to count by; limit by address in
  * the proxy (nginx `limit_req`) instead.

@@ -11,24 +11,30 @@ interface Channel {
 
 /**
  * Fans the messages of one subscriber connection out to in-process handlers, subscribing to a
- * channel while it has at least one handler. 5,000 attached clients share this one connection.
+ * channel while it has at least one handler. 5,000 attached clients share this one connection
+ * (on a cluster: one sharded-pub/sub connection per master, each channel on its slot's master).
  */
 @Injectable()
 export class RedisSubscriber {
   private readonly channels = new Map<string, Channel>();
 
   constructor(private readonly clients: RedisClients) {
-    clients.subscriber.on('message', (channel: string, message: string) => {
+    const deliver = (channel: string, message: string): void => {
       const entry = this.channels.get(channel);
       if (entry) for (const handler of entry.handlers) handler(message);
-    });
+    };
+    clients.subscriber.on(clients.sharded ? 'smessage' : 'message', deliver);
   }
 
   /** Subscribes `handler`; resolves once messages are flowing. Returns the unsubscribe. */
   async subscribe(channel: string, handler: Handler): Promise<() => void> {
     let entry = this.channels.get(channel);
     if (!entry) {
-      entry = { handlers: new Set(), ready: this.clients.subscriber.subscribe(channel) };
+      const subscriber = this.clients.subscriber;
+      const ready = this.clients.sharded
+        ? subscriber.ssubscribe(channel)
+        : subscriber.subscribe(channel);
+      entry = { handlers: new Set(), ready };
       this.channels.set(channel, entry);
     }
     entry.handlers.add(handler);
@@ -46,6 +52,10 @@ export class RedisSubscriber {
     entry.handlers.delete(handler);
     if (entry.handlers.size > 0 || this.channels.get(channel) !== entry) return;
     this.channels.delete(channel);
-    this.clients.subscriber.unsubscribe(channel).catch(() => undefined);
+    const subscriber = this.clients.subscriber;
+    const leaving = this.clients.sharded
+      ? subscriber.sunsubscribe(channel)
+      : subscriber.unsubscribe(channel);
+    leaving.catch(() => undefined);
   }
 }

@@ -9,7 +9,13 @@ export const redisKeys = {
   wake: (requestId: string): string => `sg:{${requestId}}:wake`,
   instance: (instanceId: string): string => `sg:instance:${instanceId}`,
   alias: (alias: string): string => `sg:{${alias}}:alias`,
+  /** One Redis: every instance listens here, and the one running the stream aborts it. */
   cancelChannel: 'sg:cancel',
+  /**
+   * A cluster: each instance listens (`SSUBSCRIBE`) on its own channel, and a cancel is sent
+   * (`SPUBLISH`) to the instance the stream's meta names, so it reaches one node and one process.
+   */
+  instanceCancelChannel: (instanceId: string): string => `sg:{instance:${instanceId}}:cancel`,
 };
 
 /**

@@ -9,7 +9,8 @@ return 1
 
 /**
  * Closes a stream whose instance died: appends the given entries and marks it finished, but only
- * if its last entry is still ARGV[1], so of several readers exactly one closes it.
+ * if its last entry is still ARGV[1], so of several readers exactly one closes it. The wake-up
+ * is `PUBLISH` on one Redis; see CLOSE_ABANDONED_SHARDED_LUA for a cluster.
  */
 export const CLOSE_ABANDONED_LUA = `
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -25,3 +26,13 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('PUBLISH', KEYS[3], '-1')
 return 1
 `;
+
+/**
+ * The same for a Redis Cluster: `SPUBLISH`, because a classic `PUBLISH` would be broadcast to
+ * every node and its subscribers listen with `SSUBSCRIBE` on the slot's master. The wake channel
+ * is KEYS[3] and shares the stream's hash tag, so the script still touches one slot only.
+ */
+export const CLOSE_ABANDONED_SHARDED_LUA = CLOSE_ABANDONED_LUA.replace(
+  "redis.call('PUBLISH'",
+  "redis.call('SPUBLISH'",
+);

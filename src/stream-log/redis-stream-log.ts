@@ -14,7 +14,11 @@ import { LatchedWatcher } from './latched-watcher';
 import type { StoredEvent } from '../protocol/stored-event';
 import { RedisAppendQueue } from './redis-append-queue';
 import { entryId, eventIdOf, redisKeys } from './redis-keys';
-import { CLOSE_ABANDONED_LUA, CREATE_STREAM_LUA } from './redis-scripts';
+import {
+  CLOSE_ABANDONED_LUA,
+  CLOSE_ABANDONED_SHARDED_LUA,
+  CREATE_STREAM_LUA,
+} from './redis-scripts';
 import { StreamLog, StreamLogUnavailableError } from './stream-log';
 import type { NewStream, StreamMeta } from './stream-meta';
 import type { StreamWatcher } from './stream-watcher';
@@ -71,6 +75,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
     this.ttlSeconds = config.stream.ttlSeconds;
     this.queue = new RedisAppendQueue({
       redis: clients.command,
+      publish: (channel, message) => clients.publish(channel, message),
       ttlSeconds: this.ttlSeconds,
       maxPendingPerStream: 10_000,
       onFailure: (error) => {
@@ -202,7 +207,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
     const args = events.flatMap((event) => [entryId(event.id), event.type, event.data]);
     const closed = await this.call(() =>
       this.clients.command.eval(
-        CLOSE_ABANDONED_LUA,
+        this.clients.sharded ? CLOSE_ABANDONED_SHARDED_LUA : CLOSE_ABANDONED_LUA,
         3,
         redisKeys.events(requestId),
         redisKeys.meta(requestId),
@@ -216,7 +221,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
   }
 
   isHealthy(): boolean {
-    return this.clients.command.status === 'ready';
+    return this.clients.isHealthy();
   }
 
   /** Renews this instance's heartbeat key, by which readers elsewhere know it is alive. */

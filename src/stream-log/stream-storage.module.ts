@@ -9,12 +9,15 @@ import { MemoryStreamLog } from './memory-stream-log';
 import { RedisStreamLog } from './redis-stream-log';
 import { StreamLog } from './stream-log';
 
-/** The stream log and the cancel bus: in memory by default, on Redis when REDIS_URL is set. */
+/**
+ * The stream log and the cancel bus: in memory by default, on Redis (one server or a cluster)
+ * when REDIS_URL or REDIS_CLUSTER_NODES is set.
+ */
 @Global()
 @Module({})
 export class StreamStorageModule {
   static register(config: AppConfig): DynamicModule {
-    const providers: Provider[] = config.redisUrl
+    const providers: Provider[] = config.redis
       ? [
           RedisClients,
           RedisSubscriber,
@@ -25,7 +28,7 @@ export class StreamStorageModule {
           { provide: StreamLog, useClass: MemoryStreamLog },
           { provide: CancelBus, useClass: LocalCancelBus },
         ];
-    const exports = config.redisUrl ? [StreamLog, CancelBus, RedisClients] : [StreamLog, CancelBus];
+    const exports = config.redis ? [StreamLog, CancelBus, RedisClients] : [StreamLog, CancelBus];
     return { module: StreamStorageModule, providers, exports };
   }
 }

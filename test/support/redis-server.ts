@@ -27,25 +27,34 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
-    private readonly dir: string,
+    /** Its data directory (append-only file, and a cluster node's config file). */
+    readonly dir: string,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'sg-redis-')));
+  /** `extraArgs` are appended to the command line (e.g. `--cluster-enabled yes`). */
+  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-redis-'));
+    const server = new RedisServer(await freePort(), dir, extraArgs);
     await server.launch();
     return server;
   }
 
-  async stop(): Promise<void> {
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
+  }
+
+  /** Starts it again after `stop`, with the same port, data directory and arguments. */
+  async startAgain(): Promise<void> {
+    await this.launch();
   }
 
   async restart(): Promise<void> {
@@ -69,6 +78,7 @@ export class RedisServer {
       'always',
       '--daemonize',
       'no',
+      ...this.extraArgs,
     ];
     const child = spawn(REDIS_BIN, args, { stdio: 'ignore' });
     this.child = child;
