@@ -29,9 +29,16 @@ function alreadyStored(error: unknown): boolean {
   return error instanceof Error && error.message.includes('equal or smaller');
 }
 
+/**
+ * Errors Redis answers while a server restarts (LOADING) or a cluster's slot map changes (MOVED,
+ * ASK, TRYAGAIN, CLUSTERDOWN: a master just came back or failed over): the write will land when
+ * retried. ioredis redirects single commands itself, not those batched in an auto-pipeline.
+ */
+const TRANSIENT_REPLY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING)\b/;
+
 /** Redis answered, and said no: retrying the same command cannot help. */
 function refusedByRedis(error: unknown): boolean {
-  return error instanceof ReplyError;
+  return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
 }
 
 /**
