@@ -3,6 +3,8 @@ import type { Cluster } from 'ioredis';
 const PROBE_EVERY_MS = 1_000;
 /** A master that does not answer within this is counted as down (a hung node, a lost link). */
 const PROBE_TIMEOUT_MS = 1_000;
+/** Redis Cluster's hash slots; each must have a master for every stream to be writable. */
+const SLOTS = 16_384;
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -13,8 +15,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Readiness of a Redis Cluster: asks every master `CLUSTER INFO` once a second. Healthy when all
- * answer `cluster_state:ok`. The client's own status says only that some node answers; a stream
+ * Readiness of a Redis Cluster: asks every master of the slot map `CLUSTER INFO` once a second.
+ * Healthy when every slot has a master and all answer `cluster_state:ok`. The client's own status says only that some node answers; a stream
  * whose slot sits on a master that is down cannot be written, so the instance is not ready.
  */
 export class ClusterHealth {
@@ -48,10 +50,25 @@ export class ClusterHealth {
 
   private async check(): Promise<boolean> {
     if (this.cluster.status !== 'ready') return false;
-    const masters = this.cluster.nodes('master');
-    if (masters.length === 0) return false;
+    // The masters the slot map names, not the connections the client holds now: a master whose
+    // connection just died drops out of `nodes()` until the next slot refresh re-adds it.
+    const owners = new Set<string>();
+    for (let slot = 0; slot < SLOTS; slot++) {
+      const owner = this.cluster.slots[slot]?.[0];
+      if (owner === undefined) return false;
+      owners.add(owner);
+    }
+    const connected = new Map(
+      this.cluster
+        .nodes('master')
+        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
     const answers = await Promise.allSettled(
-      masters.map((node) => withTimeout(node.call('CLUSTER', 'INFO'), PROBE_TIMEOUT_MS)),
+      [...owners].map((owner) => {
+        const node = connected.get(owner);
+        if (!node) return Promise.reject(new Error(`no connection to ${owner}`));
+        return withTimeout(node.call('CLUSTER', 'INFO'), PROBE_TIMEOUT_MS);
+      }),
     );
     return answers.every(
       (answer) =>

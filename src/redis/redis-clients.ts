@@ -21,6 +21,10 @@ const COMMON: RedisOptions = {
 function clusterOptions(config: Extract<RedisConfig, { mode: 'cluster' }>): ClusterOptions {
   return {
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    // ioredis drops a master whose connection died and only re-adds it on a slot refresh, which
+    // it does not schedule by itself: re-read the slot map every second, so a restarted master
+    // (or a promoted replica) is used again within a second.
+    slotsRefreshInterval: 1_000,
     redisOptions: {
       connectionName: COMMON.connectionName,
       maxRetriesPerRequest: COMMON.maxRetriesPerRequest,
