@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { RedisCancelBus } from '../src/abort/redis-cancel-bus';
 import { loadConfig } from '../src/config/load-config';
 import { StreamStartRateLimit } from '../src/limits/stream-start-rate-limit';
@@ -79,11 +79,7 @@ async function listen(
   sharded: boolean,
 ): Promise<{ messages: string[]; stop: () => void }> {
   const messages: string[] = [];
-  let connection: Redis | undefined;
-  await cluster.withNode(server, async (redis) => {
-    connection = redis.duplicate();
-  });
-  const listener = connection!;
+  const listener = new Redis(server.port, '127.0.0.1');
   listener.on(sharded ? 'smessage' : 'message', (_channel: string, message: string) =>
     messages.push(message),
   );
