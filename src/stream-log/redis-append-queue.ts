@@ -38,7 +38,10 @@ const TRANSIENT_REPLY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING)\b/;
 
 /** Redis answered, and said no: retrying the same command cannot help. */
 function refusedByRedis(error: unknown): boolean {
-  return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
+  // ioredis types ReplyError loosely: `instanceof` alone does not narrow `error`.
+  return (
+    error instanceof ReplyError && error instanceof Error && !TRANSIENT_REPLY.test(error.message)
+  );
 }
 
 /**
