@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import Redis from 'ioredis';
+import { freePort } from '../../test/support/nginx';
+
+export interface PlainRedis {
+  url: string;
+  port: number;
+  pid: number;
+  client: Redis;
+  /** A field of `INFO <section>` as a number. */
+  info(section: string, field: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data: Buffer) => {
+      resolve(data.toString().startsWith('+PONG'));
+      socket.destroy();
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A redis-server as docker-compose.yml runs it (no RDB snapshots, no append-only file), so its
+ * CPU per command is what production pays; test/support's has fsync on every write.
+ */
+export async function startPlainRedis(): Promise<PlainRedis> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (error) =>
+      reject(
+        new Error(`cannot run redis-server (${error.message}); apt-get install -y redis-server`),
+      ),
+    ),
+  );
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (await answersPing(port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server on ${port} did not answer`);
+  })();
+  await Promise.race([ready, failed]);
+  const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? 0,
+    client,
+    info: async (section, field) => {
+      const text = await client.info(section);
+      const match = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);
+      if (!match) throw new Error(`INFO ${section} has no ${field}`);
+      return Number(match[1]);
+    },
+    stop: async () => {
+      client.disconnect();
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export async function renderScaling(): Promise<void> {
+  // Filled in below.
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { startAppProcess, type AppProcess } from '../../test/support/app-process';
+import { FakeOpenAIServer } from '../../test/support/fake-openai-server';
+import { startNginx, type RunningNginx } from '../../test/support/nginx';
+import { openAiEnv } from '../../test/support/openai-env';
+import { startPlainRedis, type PlainRedis } from './plain-redis';
+import { childPids } from './proc-probe';
+
+/** The deployment of docker-compose.yml on loopback: nginx → one gateway → Redis, fake upstream. */
+export interface Stack {
+  upstream: FakeOpenAIServer;
+  redis: PlainRedis;
+  app: AppProcess;
+  appPid: number;
+  nginx: RunningNginx;
+  nginxWorkers: number[];
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const upstream = new FakeOpenAIServer();
+  const upstreamUrl = await upstream.start();
+  const redis = await startPlainRedis();
+  const app = await startAppProcess(
+    openAiEnv(upstreamUrl, {
+      REDIS_URL: redis.url,
+      MAX_CONCURRENT_STREAMS: '50000',
+      LOG_LEVEL: 'error',
+    }),
+  );
+  const nginx = await startNginx([app.port]);
+  const pidPath = /^pid (\S+);/m.exec(nginx.conf)?.[1];
+  if (!pidPath) throw new Error('rendered nginx.conf names no pid file');
+  const master = Number(readFileSync(pidPath, 'utf8').trim());
+  const nginxWorkers = childPids(master);
+  if (nginxWorkers.length === 0) throw new Error(`nginx master ${master} has no workers`);
+  return {
+    upstream,
+    redis,
+    app,
+    appPid: app.child.pid ?? 0,
+    nginx,
+    nginxWorkers,
+    stop: async () => {
+      await nginx.stop();
+      await app.stop();
+      await redis.stop();
+      await upstream.close();
+    },
+  };
+}
