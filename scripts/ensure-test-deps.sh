@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the real programs the tests drive are installed: nginx, redis-server and chromium
+# Makes sure the real programs the tests drive are installed: nginx, redis-server (and redis-cli) and chromium
 # (Debian packages). Installs them with apt-get when this is Debian/Ubuntu and we may; otherwise fails
 # and says exactly what to install. Tests never skip because a program is missing.
 set -euo pipefail
@@ -7,6 +7,8 @@ set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# redis-cli joins the test Redis Cluster (redis-cli --cluster create).
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 [ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
