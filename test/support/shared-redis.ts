@@ -83,7 +83,8 @@ export async function startRedisCluster(): Promise<SharedRedis & { cluster: Redi
   return {
     label: 'a 3-master Redis Cluster',
     cluster,
-    env: { REDIS_CLUSTER_NODES: cluster.nodesEnv },
+    // The URL form here; redis-cluster.e2e-spec.ts uses REDIS_CLUSTER_NODES.
+    env: { REDIS_URL: cluster.url },
     // A restarted master takes writes 2 s after it is back (Redis Cluster's own delay), after
     // 1-2 s of downtime: a 4 s TTL would lapse during the outage test.
     streamTtlSeconds: 8,
