@@ -16,8 +16,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Readiness of a Redis Cluster: asks every master of the slot map `CLUSTER INFO` once a second.
- * Healthy when every slot has a master and all answer `cluster_state:ok`. The client's own status says only that some node answers; a stream
- * whose slot sits on a master that is down cannot be written, so the instance is not ready.
+ * Healthy when every slot has a master and all answer `cluster_state:ok`. The client's own
+ * status says only that some node answers; a stream whose slot sits on a master that is down
+ * cannot be written, so the instance is not ready.
  */
 export class ClusterHealth {
   healthy = false;
