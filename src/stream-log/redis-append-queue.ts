@@ -1,6 +1,7 @@
 import { ReplyError } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-clients';
 import type { StoredEvent } from '../protocol/stored-event';
+import { withAppendEvents, type AppendEventsCommand } from './redis-append-script';
 import { entryId, redisKeys } from './redis-keys';
 
 /** A stream's writes that are not yet known to be stored. */
@@ -23,11 +24,8 @@ export interface AppendQueueOptions {
 }
 
 const RETRY_MS = 250;
-
-function alreadyStored(error: unknown): boolean {
-  // XADD with an explicit id at or below the top: a retry of a write that did land.
-  return error instanceof Error && error.message.includes('equal or smaller');
-}
+/** Entries per script call: a backlog after an outage must not hold Redis for long at once. */
+const ENTRIES_PER_CALL = 500;
 
 /**
  * Errors Redis answers while a server restarts (LOADING) or a cluster's slot map changes (MOVED,
@@ -47,7 +45,12 @@ function refusedByRedis(error: unknown): boolean {
 /**
  * Batches the appends of one tick into one round trip (ioredis auto-pipelining sends the
  * commands of a tick together), keeps writes that failed and retries them in order, so an outage
- * leaves no gap: explicit entry ids make a retry of a stored event a harmless error.
+ * leaves no gap: explicit entry ids make a retry of a stored event a harmless no-op.
+ *
+ * A stream's write is one script call (its entries, TTL, finish) and one wake-up, whatever the
+ * number of entries. Every ioredis command costs a few KB of short-lived objects that live until
+ * Redis answers, long enough to be promoted to V8's old space under load: a command per entry
+ * plus an EXPIRE pair per write made the Redis log's process grow far beyond the memory log's.
  */
 export class RedisAppendQueue {
   private readonly pending = new Map<string, PendingStream>();
@@ -56,8 +59,17 @@ export class RedisAppendQueue {
   private flushing: Promise<void> | undefined;
   /** Streams whose log was abandoned because too much piled up during an outage. */
   private readonly abandoned = new Set<string>();
+  /** Running streams whose events key has its TTL: the log's renewal timer keeps it from now. */
+  private readonly withTtl = new Set<string>();
 
-  constructor(private readonly options: AppendQueueOptions) {}
+  private readonly redis: AppendEventsCommand;
+
+  constructor(private readonly options: AppendQueueOptions) {
+    this.redis = withAppendEvents(options.redis);
+    // A Redis that restarted may have lost the keys: the next write of each stream sets the TTL
+    // again, since an XADD recreates the events key without one.
+    options.redis.on('ready', () => this.withTtl.clear());
+  }
 
   append(requestId: string, event: StoredEvent): void {
     if (this.abandoned.has(requestId)) return;
@@ -66,6 +78,7 @@ export class RedisAppendQueue {
     if (stream.events.length > this.options.maxPendingPerStream) {
       this.pending.delete(requestId);
       this.abandoned.add(requestId);
+      this.withTtl.delete(requestId);
       stream.finished?.resolve();
       return;
     }
@@ -148,32 +161,54 @@ export class RedisAppendQueue {
 
   /** Writes one stream's pending events (and finish); false if something must be retried. */
   private async write(requestId: string, stream: PendingStream): Promise<boolean> {
-    const { redis, ttlSeconds } = this.options;
+    const { events, finish } = stream;
     const eventsKey = redisKeys.events(requestId);
     const metaKey = redisKeys.meta(requestId);
-    const writes: Promise<unknown>[] = stream.events.map((event) =>
-      redis.xadd(eventsKey, entryId(event.id), 't', event.type, 'd', event.data),
-    );
-    writes.push(redis.expire(eventsKey, ttlSeconds), redis.expire(metaKey, ttlSeconds));
-    if (stream.finish) writes.push(redis.hset(metaKey, 'status', 'finished'));
-    const lastId = stream.events.at(-1)?.id ?? -1;
+    // The first write gives the new events key its TTL (a dead instance must not leave a key
+    // forever); the finish starts the TTL of the finished stream. In between, the log's renewal
+    // timer keeps a running stream's keys.
+    const setTtl = finish || !this.withTtl.has(requestId);
+    const calls = Math.max(1, Math.ceil(events.length / ENTRIES_PER_CALL));
+    const writes: Promise<unknown>[] = [];
+    for (let call = 0; call < calls; call++) {
+      const last = call === calls - 1;
+      const args = [
+        last && setTtl ? String(this.options.ttlSeconds) : '0',
+        last && finish ? '1' : '0',
+      ];
+      const end = Math.min(events.length, (call + 1) * ENTRIES_PER_CALL);
+      for (let index = call * ENTRIES_PER_CALL; index < end; index++) {
+        const event = events[index];
+        args.push(entryId(event.id), event.type, event.data);
+      }
+      writes.push(this.redis.sgAppendEvents(eventsKey, metaKey, ...args));
+    }
+    const lastId = events.at(-1)?.id ?? -1;
     writes.push(this.options.publish(redisKeys.wake(requestId), String(lastId)));
     const results = await Promise.allSettled(writes);
-    let storedCount = 0;
-    for (const result of results.slice(0, stream.events.length)) {
-      // A refused write is counted below and not retried; only lost connections are.
-      if (result.status === 'rejected' && !alreadyStored(result.reason)) {
+    let failure: unknown;
+    // Calls done, in order: stored, or refused by Redis (retrying cannot help, as for an XADD).
+    let done = 0;
+    for (const result of results.slice(0, calls)) {
+      if (result.status === 'rejected') {
+        failure ??= result.reason;
         if (!refusedByRedis(result.reason)) break;
+      } else {
+        const [hasTtl, refused] = result.value as [number, string];
+        if (refused) failure ??= new Error(`stream log entry refused: ${refused}`);
+        // 1: the events key existed (its entries landed) and has its TTL now.
+        if (done === calls - 1 && setTtl && hasTtl === 1) this.withTtl.add(requestId);
       }
-      storedCount++;
+      done++;
     }
-    const rest = results.slice(stream.events.length);
-    const failure = results.find((r) => r.status === 'rejected' && !alreadyStored(r.reason));
-    if (failure?.status === 'rejected') this.options.onFailure(failure.reason);
-    stream.events = stream.events.slice(storedCount);
+    const wake = results[calls];
+    if (wake.status === 'rejected') failure ??= wake.reason;
+    if (failure !== undefined) this.options.onFailure(failure);
+    stream.events = events.slice(Math.min(events.length, done * ENTRIES_PER_CALL));
     const finishStored =
-      stream.finish && rest.every((r) => r.status === 'fulfilled' || refusedByRedis(r.reason));
-    if (stream.events.length === 0 && (!stream.finish || finishStored)) {
+      finish && done === calls && (wake.status === 'fulfilled' || refusedByRedis(wake.reason));
+    if (stream.events.length === 0 && (!finish || finishStored)) {
+      if (finish) this.withTtl.delete(requestId);
       stream.finished?.resolve();
       return true;
     }
