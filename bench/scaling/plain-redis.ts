@@ -10,6 +10,8 @@ export interface PlainRedis {
   client: Redis;
   /** A field of `INFO <section>` as a number. */
   info(section: string, field: string): Promise<number>;
+  /** Calls of one command so far (`INFO commandstats`), 0 if never called. */
+  calls(command: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,11 @@ export async function startPlainRedis(): Promise<PlainRedis> {
       const match = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);
       if (!match) throw new Error(`INFO ${section} has no ${field}`);
       return Number(match[1]);
+    },
+    calls: async (command) => {
+      const text = await client.info('commandstats');
+      const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(text);
+      return match ? Number(match[1]) : 0;
     },
     stop: async () => {
       client.disconnect();

@@ -67,7 +67,7 @@ async function measure(quick: boolean): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (!args.includes('--render-only')) await measure(args.includes('--quick'));
-  await renderScaling();
+  await renderScaling(args.includes('--strict'));
 }
 
 main().then(

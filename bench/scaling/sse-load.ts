@@ -45,15 +45,23 @@ function read(
       outcome.status = res.statusCode ?? 0;
       onHeaders?.();
       res.setEncoding('utf8');
+      // A frame may be split across chunks anywhere, even inside the mark: carry the tail.
+      let carry = '';
       res.on('data', (chunk: string) => {
-        let index = chunk.indexOf(TOKEN_MARK);
-        while (index !== -1) {
-          const empty = chunk.charCodeAt(index + TOKEN_MARK.length) === 34; // '"'
-          index = chunk.indexOf(TOKEN_MARK, index + TOKEN_MARK.length);
-          if (empty) continue;
-          if (outcome.tokens === 0) onFirstToken?.();
-          outcome.tokens++;
+        const text = carry + chunk;
+        let from = 0;
+        let index = text.indexOf(TOKEN_MARK);
+        while (index !== -1 && index + TOKEN_MARK.length < text.length) {
+          // A non-empty content (not '"' right after the mark) is a token.
+          if (text.charCodeAt(index + TOKEN_MARK.length) !== 34) {
+            if (outcome.tokens === 0) onFirstToken?.();
+            outcome.tokens++;
+          }
+          from = index + TOKEN_MARK.length;
+          index = text.indexOf(TOKEN_MARK, from);
         }
+        const keep = index !== -1 ? index : Math.max(from, text.length - TOKEN_MARK.length);
+        carry = text.slice(keep);
       });
       res.on('end', () => resolve(outcome));
       res.on('error', reject);

@@ -20,7 +20,7 @@ export interface ThroughNginxResult {
    * What a second reader attached through the log (`GET /api/chat/streams/{id}`, one per stream)
    * adds per token of the stream it follows: a wake message, an XRANGE, a second response.
    */
-  perFollowedToken: { nginx: number; app: number; redis: number; redisCommands: number };
+  perFollowedToken: { nginx: number; app: number; redis: number; xrange: number };
   /** µs of CPU per 2-token stream (connect, request, headers, two tokens, end, close). */
   perSetupStream: { nginx: number; app: number; redis: number; redisCommands: number };
   samples: { nginx: number[]; app: number[]; redis: number[] };
@@ -31,6 +31,8 @@ interface Costs {
   app: number;
   redis: number;
   redisCommands: number;
+  /** XRANGE calls: only readers that follow through the log make them. */
+  xrange: number;
 }
 
 function medianOf(values: number[]): number {
@@ -47,6 +49,7 @@ async function costOf(stack: Stack, run: () => Promise<void>, units: number): Pr
     app: sampleProcesses([stack.appPid]).cpuMicros,
     redis: sampleProcesses([stack.redis.pid]).cpuMicros,
     redisCommands: await stack.redis.info('stats', 'total_commands_processed'),
+    xrange: await stack.redis.calls('xrange'),
   });
   const before = await read();
   await run();
@@ -57,8 +60,9 @@ async function costOf(stack: Stack, run: () => Promise<void>, units: number): Pr
     nginx: (after.nginx - before.nginx) / units,
     app: (after.app - before.app) / units,
     redis: (after.redis - before.redis) / units,
-    // The two INFO calls themselves are commands too.
-    redisCommands: (after.redisCommands - before.redisCommands - 1) / units,
+    // The INFO calls of the first reading are commands too.
+    redisCommands: (after.redisCommands - before.redisCommands - 2) / units,
+    xrange: (after.xrange - before.xrange) / units,
   };
 }
 
@@ -139,7 +143,8 @@ export async function measureThroughNginx(
       nginx: added('nginx'),
       app: added('app'),
       redis: added('redis'),
-      redisCommands: added('redisCommands'),
+      // Counted, not a difference: the plain passes make none.
+      xrange: median('xrange', followedPasses),
     },
     perSetupStream: setup,
     samples: {
