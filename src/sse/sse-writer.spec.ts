@@ -1,5 +1,6 @@
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import { EventEmitter, once } from 'node:events';
+import { createServer, get, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { toStoredEvent } from '../protocol/stored-event';
 import { NativeRenderer } from '../protocol/native/native-renderer';
 import { SseWriter } from './sse-writer';
@@ -11,7 +12,8 @@ class FakeResponse extends EventEmitter {
   statusCode = 0;
   destroyed = false;
   writableEnded = false;
-  headersFlushed = false;
+  /** Set as Node sets it: by flushHeaders() or by the first write, which carries the headers. */
+  headersSent = false;
   acceptWrites = true;
   shouldKeepAlive = true;
 
@@ -21,21 +23,15 @@ class FakeResponse extends EventEmitter {
     return this;
   }
   flushHeaders(): void {
-    this.headersFlushed = true;
-  }
-  corks = 0;
-  cork(): void {
-    this.corks++;
-  }
-  uncork(): void {
-    this.corks--;
+    this.headersSent = true;
   }
   write(chunk: string): boolean {
+    this.headersSent = true;
     this.chunks.push(chunk);
     return this.acceptWrites;
   }
   end(chunk?: string): void {
-    if (chunk) this.chunks.push(chunk);
+    if (chunk) this.write(chunk);
     this.writableEnded = true;
   }
   destroy(): void {
@@ -61,6 +57,13 @@ function makeWriter(
   return { res, writer };
 }
 
+const START = {
+  requestId: 'req-1',
+  model: 'm',
+  provider: 'p',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
 describe('SseWriter', () => {
   afterEach(() => jest.useRealTimers());
 
@@ -75,8 +78,22 @@ describe('SseWriter', () => {
       'X-Accel-Buffering': 'no',
       'X-Request-Id': 'req-1',
     });
-    expect(res.headersFlushed).toBe(true);
+    expect(res.headersSent).toBe(true);
     expect(res.text).toBe('retry: 2000\n\n');
+    writer.end();
+  });
+
+  it('sends the headers at once for a view without a preamble too', () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(res as unknown as ServerResponse, {
+      requestId: 'req-1',
+      renderer: Object.assign(new NativeRenderer(), { preamble: () => '' }),
+      heartbeatMs: 1000,
+      stallTimeoutMs: 60_000,
+    });
+    writer.open();
+    expect(res.headersSent).toBe(true);
+    expect(res.text).toBe('');
     writer.end();
   });
 
@@ -85,6 +102,8 @@ describe('SseWriter', () => {
     res.shouldKeepAlive = false;
     writer.open();
     expect(res.headers.Connection).toBe('close');
+    // Ending stops the heartbeat; a writer left open re-arms it forever and jest never exits.
+    writer.end();
   });
 
   it('destroys the response when the client leaves its socket full past stallTimeoutMs', async () => {
@@ -150,18 +169,66 @@ describe('SseWriter', () => {
     writer.end();
   });
 
-  it('coalesces the writes of one tick and releases them on the next', async () => {
-    const { res, writer } = makeWriter();
-    writer.open();
-    const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-    expect(writer.write(toStoredEvent({ id: 0, type: 'usage', data: usage }))).toBeUndefined();
-    expect(
-      writer.write(toStoredEvent({ id: 1, type: 'end', data: { reason: 'stop' } })),
-    ).toBeUndefined();
-    expect(res.corks).toBe(1);
-    await new Promise((resolve) => process.nextTick(resolve));
-    expect(res.corks).toBe(0);
-    writer.end();
+  it('sends the writes of one tick, [DONE] and the end of the body in one socket write', async () => {
+    const flushes: string[] = [];
+    const server = createServer((_req, res) => {
+      // Every batch the socket hands to the kernel passes through _write or _writev.
+      const socket = res.socket as Socket & {
+        _writev(chunks: { chunk: unknown }[], cb: () => void): void;
+      };
+      const writev = socket._writev.bind(socket);
+      socket._writev = (chunks, cb) => {
+        flushes.push(chunks.map(({ chunk }) => String(chunk)).join(''));
+        writev(chunks, cb);
+      };
+      const writeOne = socket._write.bind(socket);
+      socket._write = (chunk: unknown, encoding: BufferEncoding, cb: () => void) => {
+        flushes.push(String(chunk));
+        writeOne(chunk, encoding, cb);
+      };
+      const writer = new SseWriter(res, {
+        requestId: 'req-1',
+        renderer: new NativeRenderer(),
+        heartbeatMs: 1000,
+        stallTimeoutMs: 60_000,
+      });
+      void (async () => {
+        await Promise.resolve();
+        writer.open();
+        await Promise.resolve();
+        writer.write(toStoredEvent({ id: 0, type: 'start', data: START }));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        writer.write(toStoredEvent({ id: 1, type: 'token', data: { content: 'a' } }));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
+        writer.write(toStoredEvent({ id: 2, type: 'usage', data: usage }));
+        await Promise.resolve();
+        writer.write(toStoredEvent({ id: 3, type: 'end', data: { reason: 'stop' } }));
+        writer.end();
+      })();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = await new Promise<string>((resolve, reject) => {
+        get(`http://127.0.0.1:${port}/`, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      expect(body).toContain('data: [DONE]');
+      expect(flushes).toHaveLength(3);
+      expect(flushes[0]).toMatch(/^HTTP\/1\.1 200[\s\S]*retry: 2000[\s\S]*event: start/);
+      expect(flushes[1]).toContain('"content":"a"');
+      expect(flushes[2]).toMatch(
+        /event: usage[\s\S]*event: end[\s\S]*data: \[DONE\][\s\S]*\r\n0\r\n\r\n$/,
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it('costs no promise while the socket takes the writes', () => {
