@@ -74,7 +74,7 @@ export async function measureOpenStreams(
   let endedEarly: StreamOutcome | undefined;
   // Each batch once the previous one streams: a fixed pace would overrun the app's accept
   // queue (Node's listen backlog is 511) whenever the machine is busy, and nginx would answer 502.
-  const deadline = Date.now() + tokensPerStream * 1000 * 0.6;
+  const deadline = Date.now() + tokensPerStream * 1000 * 0.75;
   for (let started = 0; started < streams; started += BATCH) {
     for (let i = started; i < Math.min(streams, started + BATCH); i++) {
       const stream = openStream(

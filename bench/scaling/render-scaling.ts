@@ -94,6 +94,9 @@ function sections(
   const limits = unitLimits(f, s, a, { portRange: ports, conntrackMax });
   const fleet = fleetCapacities(f, s, a);
   const [plan600, plan120] = s.redis.plans;
+  const chosen = plan120.shards < plan600.shards ? plan120 : plan600;
+  const startsPerProcess = s.startsPerSecond / s.app.processes;
+  const memoryLogStreams = startsPerProcess * a.ttlDefault + s.app.maxConcurrent;
   const perSocket = f.socketBytesPerStream.value / f.socketsPerStream.value;
   const first = fleet[0];
   const pending = book.warnings.length
@@ -114,7 +117,8 @@ ${runLine('`npm run bench:scaling`', SCALING_JSON, scaling.when, scaling.mode, s
   cores, load average ${scaling.machine.loadBefore.join(' / ')} before, ${scaling.machine.loadAfter.join(' / ')} after (the machine is shared).
 
 After a new \`npm run bench\`, \`npm run bench:scaling -- --render-only\` renders this file from
-the new figures without measuring again; \`npm run bench:scaling\` measures its own part too.
+the new figures without measuring again (add \`--strict\` to refuse stand-ins for figures
+\`npm run bench\` has not measured); \`npm run bench:scaling\` measures its own part too.
 The figures are from a ${scaling.machine.cores}-core machine that other work shares: per-unit
 costs on a production core will differ, the method will not. Quick runs are noisier than full ones.${pending}
 
@@ -269,6 +273,7 @@ are at 100 %, not at the ${a.cpuTarget * 100} % target the fleet was sized to).
 | \`node --max-old-space-size\` | ${int(s.app.oldSpaceMb)} | twice the ${bytes(s.app.heapAtCap)} of heap at the cap: GC headroom, and a leak shows as a restart, not as a swapping host |
 | \`nofile\` (\`LimitNOFILE\`, \`ulimit -n\`, compose \`ulimits\`) | ≥ ${up(s.app.fdsAtCap * 2)} | ${int(s.app.fdsAtCap)} at the cap, doubled |
 | \`REDIS_URL\` / cluster nodes | the cluster of section 5 | the memory log cannot resume a stream on another instance; \`MEMORY_LOG_MAX_*\` then do not apply |
+| \`MEMORY_LOG_MAX_STREAMS\`, \`MEMORY_LOG_MAX_BYTES\` (memory log only) | ≥ ${up(memoryLogStreams)}, ≥ ${bytes(memoryLogStreams * s.redis.finishedBytesPerStream)} | a process starts ${num(startsPerProcess)} streams/s and keeps each ${a.ttlDefault} s; bytes per stream taken from Redis's (${f.redisMem100.id}, ${f.redisMem1000.id}), the memory log's own size per stream is not measured |
 | \`STREAM_TTL_S\` | ${plan120.shards < plan600.shards ? `${a.ttlShort}` : `${a.ttlDefault} (default)`} | ${plan120.shards < plan600.shards ? `section 5: ${plan120.shards} shards instead of ${plan600.shards}` : 'section 5: Redis is sized by CPU, the default fits in that memory'} |
 | \`UV_THREADPOOL_SIZE\` | leave as is | sockets do not use libuv's thread pool (only DNS lookups, files, crypto do) |
 | processes | one per core (e.g. one container per core, or a process manager) | Node's event loop is one thread |
@@ -287,8 +292,8 @@ http {
     least_conn;
     # one line per app process (its own address:port): spreads ephemeral ports and balances
     # on what each process really holds
-    server 10.0.1.1:3000 max_fails=0;
-    server 10.0.1.1:3001 max_fails=0;
+    server 10.0.1.1:3000;
+    server 10.0.1.1:3001;
     # ...
     keepalive 64;  # reuse between streams; a running stream holds its own connection
   }
@@ -327,7 +332,7 @@ far from it; a restart that sends a dead host's clients back at once is not.
 
 \`maxmemory ${bytes(a.redisShardBytes).replace(' ', '').replace('GiB', 'gb')}\` with \`maxmemory-policy noeviction\` (an evicted
 stream would lose events; the app reports failed appends instead), \`maxclients\` ≥ ${up(s.redis.connectionsPerShard * 1.5)},
-no RDB snapshots on primaries (the fork copies ${bytes(plan120.memoryPerShard)} of pages), a
+no RDB snapshots on primaries (the fork copies ${bytes(chosen.memoryPerShard)} of pages), a
 replica per primary, cluster mode with sharded pub/sub.
 
 ## 10. What this does not cover

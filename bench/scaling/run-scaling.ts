@@ -42,7 +42,7 @@ async function measure(quick: boolean): Promise<void> {
   const stack = await startStack();
   try {
     step('open streams');
-    const openStreams = await measureOpenStreams(stack, quick ? 500 : 3000, quick ? 30 : 90);
+    const openStreams = await measureOpenStreams(stack, quick ? 500 : 2000, quick ? 30 : 120);
     step('CPU per token and per stream set-up through nginx');
     const throughNginx = await measureThroughNginx(stack, quick);
     step('Redis memory per finished stream');

@@ -153,7 +153,7 @@ export function collectFigures(book: FigureBook): SizingFigures {
       scaling('openStreams.perStream.benchFds', open, 'bench process fds per stream'),
     ),
     redisCpuToken: book.add(
-      'Redis CPU per token (XADD, EXPIREs, wake PUBLISH, batched per tick)',
+      'Redis CPU per token (the stream’s writes and wake-ups, batched per tick)',
       'µs',
       scaling('throughNginx.perToken.redis', through, 'Redis CPU per token'),
     ),
