@@ -95,6 +95,8 @@ function sections(
   const fleet = fleetCapacities(f, s, a);
   const [plan600, plan120] = s.redis.plans;
   const chosen = plan120.shards < plan600.shards ? plan120 : plan600;
+  const redisBytesPerSecond =
+    s.tokensPerSecond * f.redisBytesToken.value + s.startsPerSecond * f.redisBytesSetup.value;
   const startsPerProcess = s.startsPerSecond / s.app.processes;
   const memoryLogStreams = startsPerProcess * a.ttlDefault + s.app.maxConcurrent;
   const perSocket = f.socketBytesPerStream.value / f.socketsPerStream.value;
@@ -175,6 +177,8 @@ Redis CPU per second: ${int(s.tokensPerSecond)} × ${cite(f.redisCpuToken)} + ${
 \\+ ${int(s.followedTokensPerSecond)} × ${cite(f.redisCpuFollow)} = **${num(s.redis.cores)} cores**, so ${s.redis.shardsForCpu} shards
 at ${a.redisCpuTarget * 100} % of a core. Commands: ${int(s.tokensPerSecond)} × ${cite(f.redisCmdToken)} + ${int(s.startsPerSecond)} × ${cite(f.redisCmdSetup)}
 \\+ ${int(s.followedTokensPerSecond)} × ${cite(f.redisCmdFollow)} = **${int(s.redis.opsPerSecond)} commands/s**.
+Network into Redis: ${int(s.tokensPerSecond)} × ${cite(f.redisBytesToken)} + ${int(s.startsPerSecond)} × ${cite(f.redisBytesSetup)}
+= ${bytes(redisBytesPerSecond)}/s in all, ${bytes(redisBytesPerSecond / chosen.shards)}/s per shard.
 
 Memory: a finished stream keeps its events for \`STREAM_TTL_S\` (${cite(f.redisKeyTtl)} left on a key
 just after its end). From the two lengths measured (${cite(f.redisMem100)} for 100 tokens,

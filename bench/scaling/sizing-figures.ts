@@ -44,6 +44,8 @@ export interface SizingFigures {
   benchFds: Figure;
   redisCpuToken: Figure;
   redisCmdToken: Figure;
+  redisBytesToken: Figure;
+  redisBytesSetup: Figure;
   redisCpuSetup: Figure;
   redisCmdSetup: Figure;
   redisCpuFollow: Figure;
@@ -162,6 +164,16 @@ export function collectFigures(book: FigureBook): SizingFigures {
       'commands',
       latest('redis.ramped.commandsPerToken', 'Redis cost, throughput (ramped)', ROW_REDIS),
       scaling('throughNginx.perToken.redisCommands', through, 'Redis commands per token'),
+    ),
+    redisBytesToken: book.add(
+      'bytes the app sends Redis per token',
+      'bytes',
+      latest('redis.ramped.netInputBytesPerToken', 'Redis cost, throughput (ramped)', ROW_REDIS),
+    ),
+    redisBytesSetup: book.add(
+      "bytes the app sends Redis per stream's start and end",
+      'bytes',
+      latest('redis.setup.netInputBytesPerStream', 'Redis cost, setup', ROW_REDIS),
     ),
     redisCpuSetup: book.add(
       "Redis CPU per stream's start and end",
