@@ -20,12 +20,18 @@ export interface SseWriterOptions {
  * Owns one SSE response: headers, heartbeat, backpressure and a guaranteed end; the renderer
  * decides what each event looks like. Writes after the client went away are dropped, never
  * thrown.
+ *
+ * Writes of one tick (the preamble and `start`; `usage`, `end` and the epilogue) leave in one
+ * socket write without corking here: Node's HTTP response corks its socket on the first write of
+ * a tick and uncorks it on the next, and `end()` flushes everything still corked with the
+ * terminating chunk. Corking the response ourselves cost a cork, an uncork and a callback per
+ * token and, because `end()` had to follow an uncork (Node 22 and 24 otherwise send the
+ * terminating chunk ahead of the corked data), a socket write of its own at the end.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Set on every write; the heartbeat timer reads it instead of being re-armed per token. */
   private lastWriteAt = 0;
-  private corked = false;
   private lastEvent: StoredEvent | undefined;
 
   constructor(
@@ -47,7 +53,10 @@ export class SseWriter {
     return this.lastEvent?.id;
   }
 
-  /** Sends the status and headers at once, so the client has the request id before any token. */
+  /**
+   * Sends the status and headers at once, so the client has the request id before any token:
+   * with the preamble when the view has one (one socket write for both), else on their own.
+   */
   open(): void {
     this.res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -60,10 +69,9 @@ export class SseWriter {
       'X-Request-Id': this.options.requestId,
       ...this.options.renderer.headers,
     });
-    this.res.flushHeaders();
-    this.coalesce();
     const preamble = this.options.renderer.preamble();
     if (preamble) this.res.write(preamble);
+    else this.res.flushHeaders();
     this.lastWriteAt = performance.now();
     this.heartbeat = setTimeout(() => this.ping(), this.options.heartbeatMs);
   }
@@ -77,7 +85,6 @@ export class SseWriter {
     if (this.closed) return undefined;
     const text = this.options.renderer.render(event);
     if (text === '') return undefined;
-    this.coalesce();
     const flushed = this.res.write(text);
     this.lastWriteAt = performance.now();
     return flushed ? undefined : this.drainOrClose();
@@ -96,31 +103,9 @@ export class SseWriter {
   end(): void {
     clearTimeout(this.heartbeat);
     if (this.closed) return;
-    this.coalesce();
-    const epilogue = this.options.renderer.epilogue();
-    if (epilogue) this.res.write(epilogue);
-    // Uncork before ending: on Node 22 and 24, `end()` on a corked chunked response sends the
-    // terminating chunk ahead of the corked data, and the client loses the last events.
-    this.releaseCork();
-    this.res.end();
-  }
-
-  /**
-   * Events written in the same tick (start after the preamble; usage, end and [DONE] at the
-   * close) leave in one socket write instead of one each; a lone token is not delayed, because
-   * the cork is released on the next tick.
-   */
-  private coalesce(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.res.cork();
-    process.nextTick(() => this.releaseCork());
-  }
-
-  private releaseCork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.res.uncork();
+    // Handed to end() rather than written first, so the epilogue and the terminating chunk leave
+    // in the same socket write as the events of this tick (usage, end).
+    this.res.end(this.options.renderer.epilogue());
   }
 
   private ping(): void {
