@@ -3,6 +3,8 @@ import type { CancelResult } from './scenarios/cancel';
 import type { ConcurrencyResult } from './scenarios/concurrency';
 import type { LatencyResult } from './scenarios/latency';
 import type { ResumeResult } from './scenarios/resume';
+import type { SetupResult } from './scenarios/setup';
+import type { RedisCost } from './support/redis-info';
 import type { SingleRequestResult } from './scenarios/single-request';
 import type { ThroughputResult } from './scenarios/throughput';
 import type { PreviousFigure } from './support/previous-figure';
@@ -13,9 +15,26 @@ export interface RelayResult {
   key?: string;
   name: string;
   ours: boolean;
+  /** Streams opened in steps (`ramped`): the scenario of earlier runs, hence the field name. */
   throughput: ThroughputResult;
+  /** The same streams, all opened at once. */
+  burst?: ThroughputResult;
+  /** 2-token streams: what a stream's start and end cost. */
+  setup?: SetupResult;
   latency: LatencyResult;
+  /** Many open streams, measured on a fresh process of the same relay. */
   concurrency?: ConcurrencyResult;
+}
+
+/** What Redis did for the Redis-log relay (the last pass's loads; commands hardly vary). */
+export interface RedisCosts {
+  ramped?: RedisCost;
+  burst?: RedisCost;
+  setup?: RedisCost;
+  /** At the open-streams plateau: per running stream (no per-token figure). */
+  openRunning?: RedisCost;
+  /** The same streams once finished, kept for STREAM_TTL_S. */
+  openFinished?: RedisCost;
 }
 
 /** What `npm run bench` writes to bench/results/latest.json, and the report renders. */
@@ -34,6 +53,7 @@ export interface BenchResults {
   plan: Record<string, number>;
   directLatency: LatencyResult;
   relays: RelayResult[];
+  redis?: RedisCosts;
   gateway: {
     latencyThroughNginx?: LatencyResult;
     cancelSameInstance?: CancelResult;
@@ -59,7 +79,17 @@ export function relayByKey(results: BenchResults, key: string): RelayResult | un
   );
 }
 
-/** CPU µs per token of relay `key`, NaN when it was not measured. */
+/** CPU µs per token (ramped) of relay `key`, NaN when it was not measured. */
 export function cpuPerToken(results: BenchResults, key: string): number {
   return relayByKey(results, key)?.throughput.cpuMicrosPerToken ?? Number.NaN;
+}
+
+/** CPU µs per token with all streams opened at once, NaN when not measured. */
+export function burstCpuPerToken(results: BenchResults, key: string): number {
+  return relayByKey(results, key)?.burst?.cpuMicrosPerToken ?? Number.NaN;
+}
+
+/** CPU µs per 2-token stream, NaN when not measured. */
+export function setupCpuPerStream(results: BenchResults, key: string): number {
+  return relayByKey(results, key)?.setup?.cpuMicrosPerStream ?? Number.NaN;
 }

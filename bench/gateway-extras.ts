@@ -1,9 +1,8 @@
 import type { FakeOpenAIServer } from '../test/support/fake-openai-server';
 import { freePort, startNginx } from '../test/support/nginx';
-import type { BenchResults, RelayResult } from './bench-results';
+import type { BenchResults } from './bench-results';
 import { RELAY } from './relays';
 import { measureCancel } from './scenarios/cancel';
-import { measureConcurrency } from './scenarios/concurrency';
 import { relayLatency } from './scenarios/latency';
 import { measureResume } from './scenarios/resume';
 import { measureSingleRequest } from './scenarios/single-request';
@@ -15,31 +14,23 @@ export interface ExtrasContext {
   upstreamUrl: string;
   plan: {
     latencyRuns: number;
-    open: number;
-    slowTokens: number;
     cancelRuns: number;
     resumeRuns: number;
   };
   results: BenchResults['gateway'];
 }
 
-/**
- * The scenarios only some relays run: many open streams (the openai-SDK relay and the fast
- * path), nginx, cancel and resume (the fast path with each log). `result` gets the concurrency.
- */
+/** The scenarios only some relays run: nginx, cancel and resume (the fast path with each log). */
 export async function measureRelayExtras(
   relay: RunningRelay,
-  result: RelayResult,
   context: ExtrasContext,
 ): Promise<void> {
   const { plan, upstream, upstreamUrl, results } = context;
   const { key } = relay.spec;
-  if (key === RELAY.openaiSdk || key === RELAY.fastPath) {
-    result.concurrency = await measureConcurrency(relay, plan.open, plan.slowTokens);
-  }
   if (key === RELAY.fastPath) {
     const proxy = await startNginx([relay.port]);
     results.latencyThroughNginx = await relayLatency({
+      relay,
       baseUrl: proxy.url,
       runs: plan.latencyRuns,
     });

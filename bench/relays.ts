@@ -8,6 +8,9 @@ export const RELAY = {
   openaiSdk: 'express-openai-sdk',
   fastPath: 'gateway-chat',
   fastPathRedis: 'gateway-chat-redis',
+  viewOpenai: 'gateway-chat-v1',
+  viewUi: 'gateway-chat-ui',
+  viewHtmx: 'gateway-chat-htmx',
   noopCallback: 'gateway-chat-noop-callback',
   tracedUnsent: 'gateway-chat-traced-unsent',
   traced: 'gateway-chat-traced',
@@ -70,7 +73,30 @@ export function benchRelays(options: RelayPlanOptions): RelaySpec[] {
       key: RELAY.fastPathRedis,
       name: 'gateway chat, fast path, log in Redis',
       script: 'dist/main.js',
-      env: { ...gatewayEnv, REDIS_URL: options.redisUrl },
+      // An hour, not 600 s: streams of the first pass must not expire (and shrink Redis's memory)
+      // while a later pass measures it. How long a stream is kept does not change its size.
+      env: { ...gatewayEnv, REDIS_URL: options.redisUrl, STREAM_TTL_S: '3600' },
+    }),
+    gateway({
+      key: RELAY.viewOpenai,
+      name: 'gateway chat, fast path, OpenAI view /v1/chat/completions',
+      script: 'dist/main.js',
+      env: gatewayEnv,
+      view: 'openai',
+    }),
+    gateway({
+      key: RELAY.viewUi,
+      name: 'gateway chat, fast path, AI SDK view /api/ui/chat',
+      script: 'dist/main.js',
+      env: gatewayEnv,
+      view: 'ui',
+    }),
+    gateway({
+      key: RELAY.viewHtmx,
+      name: 'gateway chat, fast path, htmx view /htmx/chat',
+      script: 'dist/main.js',
+      env: gatewayEnv,
+      view: 'htmx',
     }),
     gateway({
       key: RELAY.noopCallback,

@@ -1,28 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuPerToken, relayByKey, type BenchResults, type RelayResult } from './bench-results';
-import type { LatencyResult } from './scenarios/latency';
+import {
+  burstCpuPerToken,
+  cpuPerToken,
+  relayByKey,
+  setupCpuPerStream,
+  type BenchResults,
+  type RelayResult,
+} from './bench-results';
 import { RELAY } from './relays';
 import { pipelinesSection } from './report-pipelines';
+import { redisSection } from './report-redis';
+import { targetsSection, TARGET, verdict } from './report-targets';
 import { writeBarChart } from './support/chart';
 import { round } from './support/stats';
 
 export type { BenchResults, RelayResult } from './bench-results';
-
-export function verdict(value: number | undefined, target: number): string {
-  if (value === undefined) return 'not measured';
-  return value <= target
-    ? `met (target ≤ ${target})`
-    : `missed by ${round(value - target)} (target ≤ ${target})`;
-}
-
-/** RSS is sampled in a process that ran the other scenarios first; their garbage can be freed mid-ramp. */
-function rssVerdict(value: number | undefined): string {
-  if (value !== undefined && value <= 0) {
-    return 'not measurable in this run (RSS fell during the ramp: garbage from the earlier scenarios was collected); fresh processes measured 25-29 KB per stream at 4,000 streams';
-  }
-  return verdict(value, 32);
-}
 
 function passesText(results: BenchResults): string {
   const passes = results.relays[0]?.throughput.samples?.length ?? 1;
@@ -35,38 +28,160 @@ function loadLine(results: BenchResults): string {
   return `Load average (1/5/15 min) on this ${load.cores}-core machine: ${load.before.join(' / ')} before the run, ${load.after.join(' / ')} after it, 1-minute peak ${load.peak1m} during it. The bench itself accounts for up to 2 of that while it measures (a relay on one core, load generator and fakes on the other); the last column of the throughput table shows what others took from the relay's core.`;
 }
 
-function markdown(results: BenchResults): string {
+const ratioText = (value: number, base: number): string =>
+  Number.isFinite(value) && Number.isFinite(base) && base > 0 ? `${round(value / base)}×` : '–';
+
+function throughputRows(results: BenchResults): string[] {
   const sdk = cpuPerToken(results, RELAY.openaiSdk);
-  const added = (latency: LatencyResult): string =>
-    `${round(latency.p50 - results.directLatency.p50)} / ${round(latency.p99 - results.directLatency.p99)}`;
-  const rows = results.relays.map((relay) => {
-    const ratio = round(relay.throughput.cpuMicrosPerToken / sdk);
+  const sdkBurst = burstCpuPerToken(results, RELAY.openaiSdk);
+  const sdkSetup = setupCpuPerStream(results, RELAY.openaiSdk);
+  const added = (relay: RelayResult): string =>
+    `${round(relay.latency.p50 - results.directLatency.p50)} / ${round(relay.latency.p99 - results.directLatency.p99)}`;
+  return results.relays.map((relay) => {
+    const key = relay.key ?? '';
     const name = relay.ours ? `**${relay.name}**` : relay.name;
-    const passes = (relay.throughput.samples ?? []).join(', ');
-    const others = relay.throughput.othersOnRelayCorePercent ?? '–';
-    return `| ${name} | ${relay.throughput.cpuMicrosPerToken} | ${passes} | ${ratio}× | ${added(relay.latency)} | ${others} |`;
+    const passes = (samples: number[] | undefined): string =>
+      samples && samples.length > 1 ? ` (${samples.join(', ')})` : '';
+    const { throughput: ramped, burst, setup } = relay;
+    return [
+      `| ${name} | \`${key}\``,
+      `${ramped.cpuMicrosPerToken}${passes(ramped.samples)}`,
+      ratioText(ramped.cpuMicrosPerToken, sdk),
+      `${burst?.cpuMicrosPerToken ?? '–'}${passes(burst?.samples)}`,
+      ratioText(burstCpuPerToken(results, key), sdkBurst),
+      `${setup?.cpuMicrosPerStream ?? '–'}${passes(setup?.samples)}`,
+      ratioText(setupCpuPerStream(results, key), sdkSetup),
+      added(relay),
+      `${ramped.othersOnRelayCorePercent ?? '–'} |`,
+    ].join(' | ');
   });
-  const ours = relayByKey(results, RELAY.fastPath);
-  const sdkRelay = relayByKey(results, RELAY.openaiSdk);
+}
+
+function viewsTable(results: BenchResults): string {
+  const views = [
+    {
+      key: RELAY.fastPath,
+      view: 'native `POST /api/chat/stream`',
+      token: '`data: {"content":"…"}`',
+    },
+    {
+      key: RELAY.viewOpenai,
+      view: 'OpenAI `POST /v1/chat/completions`',
+      token: 'a `chat.completion.chunk` with `delta.content`',
+    },
+    {
+      key: RELAY.viewUi,
+      view: 'AI SDK `POST /api/ui/chat`',
+      token: '`{"type":"text-delta","id","delta"}` with an `id:` line',
+    },
+    {
+      key: RELAY.viewHtmx,
+      view: 'htmx `POST /htmx/chat`',
+      token: 'an out-of-band `<div hx-swap-oob><span>…</span></div>` fragment',
+    },
+  ];
+  const fast = relayByKey(results, RELAY.fastPath);
+  const rows = views.flatMap(({ key, view, token }) => {
+    const relay = relayByKey(results, key);
+    if (!relay || !fast) return [];
+    const r = relay.throughput.cpuMicrosPerToken;
+    const b = relay.burst?.cpuMicrosPerToken ?? Number.NaN;
+    const s = relay.setup?.cpuMicrosPerStream ?? Number.NaN;
+    return [
+      `| ${view} | ${token} | ${r} (${ratioText(r, fast.throughput.cpuMicrosPerToken)}) | ${b} (${ratioText(b, fast.burst?.cpuMicrosPerToken ?? Number.NaN)}) | ${s} (${ratioText(s, fast.setup?.cpuMicrosPerStream ?? Number.NaN)}) | ${ratioText(r, cpuPerToken(results, RELAY.openaiSdk))} |`,
+    ];
+  });
+  return [
+    '| view (chat, fast path, log in memory) | one token on the wire | ramped µs/token (vs native) | burst µs/token (vs native) | setup µs/stream (vs native) | ramped vs openai SDK relay |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+function openStreamsTable(results: BenchResults): string {
+  const rows = [RELAY.openaiSdk, RELAY.fastPath, RELAY.fastPathRedis].flatMap((key) => {
+    const relay = relayByKey(results, key);
+    const c = relay?.concurrency;
+    if (!relay || !c) return [];
+    const mb = (bytes: number | undefined): string =>
+      bytes === undefined ? '–' : `${round(bytes / 1024 / 1024, 1)}`;
+    return [
+      `| ${relay.name} | ${c.openStreams} | ${c.completed} (${c.failed}) | ${c.heapPerStreamKb ?? '–'} | ${c.externalPerStreamKb ?? '–'} | ${c.rssPerStreamKb} / ${c.rssAfterGcPerStreamKb ?? '–'} | ${mb(c.heapIdle?.heapUsed)} → ${mb(c.heapPlateau?.heapUsed)} | ${c.interTokenLagP50Ms} / ${c.interTokenLagP99Ms} |`,
+    ];
+  });
+  return [
+    '| relay | open streams | completed (failed) | heap per stream after GC (KB) | external per stream (KB) | RSS per stream: lag phase / after GC (KB) | heap after GC, idle → plateau (MB) | inter-token lag p50 / p99 (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+function markdown(results: BenchResults): string {
   const { gateway: g, plan } = results;
-  const nginxAdded = g.latencyThroughNginx
-    ? round(g.latencyThroughNginx.p50 - results.directLatency.p50)
-    : undefined;
-  const oursAdded = ours ? round(ours.latency.p50 - results.directLatency.p50) : undefined;
-  const ratio = ours ? round(ours.throughput.cpuMicrosPerToken / sdk) : undefined;
-  const concurrencyRow = (relay: RelayResult | undefined): string =>
-    relay?.concurrency
-      ? `| ${relay.name} | ${relay.concurrency.openStreams} | ${relay.concurrency.completed} (${relay.concurrency.failed}) | ${relay.concurrency.rssPerStreamKb} | ${relay.concurrency.interTokenLagP50Ms} / ${relay.concurrency.interTokenLagP99Ms} |`
-      : '';
+  const passes = passesText(results);
   return `# Benchmarks
 
 Generated by \`npm run bench${results.mode === 'quick' ? ':quick' : ''}\` on ${results.when}${results.commit ? ` at commit ${results.commit}` : ''} (${results.mode} run${results.pinned ? '; relay pinned to core 1, load and fake upstream to core 0 with taskset' : '; taskset not found, nothing pinned'}).
 ${loadLine(results)}
 Every relay streams from the same fake OpenAI-compatible upstream (\`test/support\`), measured in
-the same run. CPU is read from the relay process itself (\`/proc/<pid>/stat\`), memory as its RSS.
-Ratios are what we defend; absolute numbers depend on the machine.
+the same run. CPU is read from the relay process itself (\`/proc/<pid>/stat\`); memory as the
+heap after a forced GC (\`--expose-gc\` and a preloaded probe, \`bench/support/heap-probe.ts\`)
+with RSS beside it. Ratios within one run are what we defend; absolute numbers depend on the
+machine and on what else it was doing.
 
-![CPU per relayed token](results/throughput.svg)
+## Issue 11's targets
+
+${targetsSection(results)}
+
+The "where" column names the figure in \`bench/results/latest.json\`: \`throughput.ramped, <key>\`
+is \`relays[key=<key>].throughput\`, \`throughput.burst\` is \`.burst\`, \`setup\` is \`.setup\`,
+\`openStreams\` is \`.concurrency\`; Redis figures are under \`redis\`.
+
+![CPU per relayed token, ramped](results/throughput.svg)
+![CPU per relayed token, burst](results/throughput-burst.svg)
+![CPU per 2-token stream](results/setup.svg)
+
+## Throughput, burst, setup and time to first token
+
+- **ramped** (\`relays[].throughput\`): ${plan.streams} streams × ${plan.tokens} tokens, ${plan.gapMs} ms apart, opened 100 every 20 ms.
+- **burst** (\`relays[].burst\`): the same ${plan.streams} streams opened all at once.
+- **setup** (\`relays[].setup\`): ${plan.setupStreams} streams of 2 tokens, ${plan.setupConcurrency} at a time (a tenth more first, as warm-up): CPU per stream, i.e. what a stream's start and end cost.
+
+Measured in ${passes} over all relays; each pass and relay: a full-size ramped warm-up, then
+${plan.rounds} measured load${plan.rounds === 1 ? '' : 's'} of each shape, then the setup streams; the figure is the median of
+the passes (each pass in parentheses). CPU counts until the relay is idle again after the load
+(anything it still does for those streams, such as uploading traces, is theirs). Then one stream
+at a time for time to first token (TTFT), minus reading the upstream directly (p50
+${results.directLatency.p50} ms, p99 ${results.directLatency.p99} ms). The last column is the share
+of the relay's core that other processes took during its ramped load.
+
+| relay | key | ramped CPU µs per token | vs openai SDK | burst CPU µs per token | vs openai SDK | setup CPU µs per stream | vs openai SDK | added TTFT p50 / p99 (ms) | others on relay core (%) |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${throughputRows(results).join('\n')}
+
+## Protocol views
+
+The same fast path (chat pipeline, log in memory) through each view: each frames a token
+differently, and the bench counts each view's own token frames (\`bench/support/relay-request.ts\`).
+
+${viewsTable(results)}
+
+## Many open streams
+
+Each relay fresh, started with \`node --expose-gc --require heap-probe.js\`, against a fake
+upstream in its own process (so this process, the relay and the upstream each hold their own
+sockets under the 20,000 descriptor limit). After a warm-up of 200 short streams, two phases of
+${plan.open} streams (opened 200 every 50 ms) of ${plan.slowTokens} tokens 1 s apart: the **lag phase**
+(inter-token lag beyond the 1 s, RSS at the plateau minus before it) and the **heap phase** (a
+forced GC and \`process.memoryUsage()\` at idle and at the plateau, 2 s after the last stream
+opened; per stream = difference / streams). Apart, because a full GC over thousands of streams
+stalls the relay and would show up as lag. The memory-log relay also keeps each finished stream
+for \`STREAM_TTL_S\` (so its idle heap includes the lag phase's ${plan.open} finished streams; the
+difference counts the open ones only).
+
+${openStreamsTable(results)}
+
+${redisSection(results)}
 
 ## What one user waits for
 
@@ -77,36 +192,6 @@ answer is done; here the status line, the request id and the first words arrive 
 |---|---:|---:|---:|---:|
 | built-in demo model (60 ms per word) | ${g.singleDemo?.timeToFirstByteMs} ms | ${g.singleDemo?.timeToFirstTokenMs} ms | ${g.singleDemo?.fullAnswerMs} ms | ${g.singleDemo?.tokens} |
 | fake OpenAI upstream (20 ms per token) | ${g.singleFakeUpstream?.timeToFirstByteMs} ms | ${g.singleFakeUpstream?.timeToFirstTokenMs} ms | ${g.singleFakeUpstream?.fullAnswerMs} ms | ${g.singleFakeUpstream?.tokens} |
-
-## Throughput and time to first token
-
-${plan.streams} concurrent streams × ${plan.tokens} tokens, ${plan.gapMs} ms apart, measured in ${passesText(results)}
-over all relays (each pass: a full-size warm-up, then two measured loads); then one stream at a time for
-time to first token (TTFT), minus reading the upstream directly (p50 ${results.directLatency.p50} ms, p99 ${results.directLatency.p99} ms).
-CPU counts until the relay is idle again after the load (anything it still does for those streams,
-such as uploading traces, is theirs). The last column is the share of the relay's core that other
-processes took while it was measured.
-
-| relay | CPU µs per token (median of passes) | passes | vs openai SDK relay | added TTFT p50 / p99 (ms) | others on relay core (%) |
-|---|---:|---|---:|---:|---:|
-${rows.join('\n')}
-
-- CPU per token vs the openai-SDK relay (target ≤ 1.3×): **${ratio}×**, ${verdict(ratio, 1.3)}.
-- Added TTFT p50, direct (target ≤ 1 ms): **${oursAdded} ms**, ${verdict(oursAdded, 1)}.
-- Added TTFT p50 through nginx (target ≤ 2 ms): **${nginxAdded} ms**, ${verdict(nginxAdded, 2)}.
-
-## Many open streams
-
-Streams opened in batches of 200 every 50 ms up to the count below, each sending 1 token per second; RSS
-sampled at the plateau.
-
-| relay | open streams | completed (failed) | RSS per stream (KB) | inter-token lag p50 / p99 (ms) |
-|---|---:|---:|---:|---:|
-${concurrencyRow(ours)}
-${concurrencyRow(sdkRelay)}
-
-- RSS per stream (target ≤ 32 KB): ${rssVerdict(ours?.concurrency?.rssPerStreamKb)}.
-- Inter-token lag p99 (target ≤ 50 ms): ${verdict(ours?.concurrency?.interTokenLagP99Ms, 50)}.
 
 ## Cancel and resume (this service only)
 
@@ -120,6 +205,15 @@ ${concurrencyRow(sdkRelay)}
 Cancel times have millisecond resolution (both ends read \`Date.now()\`).
 
 ${pipelinesSection(results)}
+
+## Sizes and time
+
+The full run takes about 30 minutes on this 2-core machine: ${results.relays.length} relays × 3 passes × (warm-up,
+ramped, burst, setup), then TTFT, cancel, resume and the open streams. To fit, a pass measures one
+load of each shape (${plan.streams * plan.tokens} tokens, 5 s or more of CPU per relay, where the 10 ms clock tick
+is 0.2 %) instead of two; the three passes' spread is shown beside each median. The quick run
+(\`npm run bench:quick\`) uses 200 streams × 50 tokens, two loads, one pass and 1,000 open streams:
+its ratios are indicative only.
 
 ## The peers
 
@@ -140,18 +234,44 @@ export async function writeReport(results: BenchResults): Promise<void> {
     `${JSON.stringify(results, null, 2)}\n`,
   );
   writeFileSync(join(root, 'bench', 'README.md'), markdown(results));
-  await writeBarChart({
-    path: join(root, 'bench', 'results', 'throughput.svg'),
-    title: `CPU per relayed token (${results.plan.streams} streams × ${results.plan.tokens} tokens), lower is better`,
-    axisTitle: 'CPU µs per token',
-    bars: results.relays.map((relay) => ({
-      relay: relay.name,
-      value: relay.throughput.cpuMicrosPerToken,
-      ours: relay.ours,
-    })),
-    rule: Number.isFinite(sdk)
-      ? { value: round(sdk * 1.3), label: 'target: 1.3× openai SDK relay' }
-      : undefined,
-  });
+  const charts = [
+    {
+      file: 'throughput.svg',
+      title: `CPU per relayed token, ramped (${results.plan.streams} streams × ${results.plan.tokens} tokens), lower is better`,
+      axis: 'CPU µs per token',
+      value: (relay: RelayResult) => relay.throughput.cpuMicrosPerToken,
+      sdk,
+    },
+    {
+      file: 'throughput-burst.svg',
+      title: `CPU per relayed token, burst (${results.plan.streams} streams opened at once), lower is better`,
+      axis: 'CPU µs per token',
+      value: (relay: RelayResult) => relay.burst?.cpuMicrosPerToken ?? Number.NaN,
+      sdk: burstCpuPerToken(results, RELAY.openaiSdk),
+    },
+    {
+      file: 'setup.svg',
+      title: `CPU per 2-token stream (start and end), lower is better`,
+      axis: 'CPU µs per stream',
+      value: (relay: RelayResult) => relay.setup?.cpuMicrosPerStream ?? Number.NaN,
+      sdk: setupCpuPerStream(results, RELAY.openaiSdk),
+    },
+  ];
+  for (const chart of charts) {
+    await writeBarChart({
+      path: join(root, 'bench', 'results', chart.file),
+      title: chart.title,
+      axisTitle: chart.axis,
+      bars: results.relays
+        .filter((relay) => Number.isFinite(chart.value(relay)))
+        .map((relay) => ({ relay: relay.name, value: chart.value(relay), ours: relay.ours })),
+      rule: Number.isFinite(chart.sdk)
+        ? {
+            value: round(chart.sdk * TARGET.cpuRatio),
+            label: `target: ${TARGET.cpuRatio}× openai SDK relay`,
+          }
+        : undefined,
+    });
+  }
   process.stdout.write(`${markdown(results)}\n`);
 }

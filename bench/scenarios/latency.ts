@@ -1,5 +1,7 @@
 import type { FakeOpenAIServer } from '../../test/support/fake-openai-server';
-import { runStream } from '../support/load-client';
+import { runStream, type StreamRequest } from '../support/load-client';
+import type { RunningRelay } from '../support/relay-process';
+import { streamRequest } from '../support/relay-request';
 import { percentile, round } from '../support/stats';
 
 export interface LatencyResult {
@@ -13,49 +15,36 @@ export function scriptLatency(upstream: FakeOpenAIServer): void {
   upstream.script(PROMPT, { tokens: ['first ', 'second ', 'third'], delayMs: 5 });
 }
 
-/** Time to first token of one stream at a time, `runs` times. */
-export async function timeToFirstToken(options: {
-  url: string;
-  method?: 'GET' | 'POST';
-  body?: unknown;
-  runs: number;
-}): Promise<LatencyResult> {
+/** Time to first token of one stream at a time, `runs` times (after 5 warm-up runs). */
+export async function timeToFirstToken(
+  request: () => StreamRequest,
+  runs: number,
+): Promise<LatencyResult> {
   const samples: number[] = [];
-  for (let run = 0; run < options.runs + 5; run++) {
-    const result = await runStream({
-      url: options.url,
-      method: options.method,
-      body: options.body,
-    });
-    if (run >= 5) samples.push(result.firstTokenMs); // the first few warm up
+  for (let run = 0; run < runs + 5; run++) {
+    const result = await runStream(request());
+    if (run >= 5) samples.push(result.firstTokenMs);
   }
   return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)) };
 }
 
-/** TTFT through a relay; `bodyExtras` joins the body, e.g. `{ pipeline: 'agent' }`. */
+/** TTFT through a relay in its own view; `baseUrl` replaces the relay's (e.g. nginx in front). */
 export function relayLatency(options: {
-  baseUrl: string;
+  relay: RunningRelay;
+  baseUrl?: string;
   runs: number;
-  method?: 'GET' | 'POST';
-  bodyExtras?: Record<string, unknown>;
 }): Promise<LatencyResult> {
-  const { baseUrl, method = 'POST' } = options;
-  return timeToFirstToken({
-    url:
-      method === 'GET'
-        ? `${baseUrl}/api/chat/stream?query=${PROMPT}`
-        : `${baseUrl}/api/chat/stream`,
-    method,
-    body: method === 'POST' ? { query: PROMPT, ...options.bodyExtras } : undefined,
-    runs: options.runs,
-  });
+  const relay = { ...options.relay, url: options.baseUrl ?? options.relay.url };
+  return timeToFirstToken(() => streamRequest(relay, PROMPT), options.runs);
 }
 
 /** The same, reading the fake upstream directly: the baseline every relay adds to. */
 export function directLatency(upstreamUrl: string, runs: number): Promise<LatencyResult> {
-  return timeToFirstToken({
-    url: `${upstreamUrl}/chat/completions`,
-    body: { model: 'gpt-fake', stream: true, messages: [{ role: 'user', content: PROMPT }] },
+  return timeToFirstToken(
+    () => ({
+      url: `${upstreamUrl}/chat/completions`,
+      body: { model: 'gpt-fake', stream: true, messages: [{ role: 'user', content: PROMPT }] },
+    }),
     runs,
-  });
+  );
 }

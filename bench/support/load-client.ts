@@ -17,6 +17,8 @@ export interface StreamRequest {
   url: string;
   method?: 'GET' | 'POST';
   body?: unknown;
+  /** Sent as is instead of `body` (with its own content-type in `headers`), e.g. a form. */
+  rawBody?: string;
   headers?: Record<string, string>;
   recordTimes?: boolean;
   /** Called once with the first token, e.g. to send a cancel. */
@@ -45,7 +47,8 @@ const TOKEN_MARK = '"content":"';
 export function runStream(options: StreamRequest): Promise<StreamTiming> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const body =
+      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const timing: StreamTiming = {
       status: 0,
       headersMs: 0,

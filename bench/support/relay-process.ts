@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { HEAP_PROBE_PREFIX, HEAP_PROBE_SIGNAL } from './heap-probe-protocol';
 
 export interface RelaySpec {
   name: string;
@@ -18,6 +19,21 @@ export interface RelaySpec {
   throughputPrompt?: string;
   /** What starts a counted token in the response body (default: any non-empty `"content"`). */
   tokenMark?: string;
+  /** Which of the gateway's protocol views the requests go to (default: native). */
+  view?: GatewayView;
+  /** Options for node before the script, e.g. `--expose-gc` and the heap probe. */
+  nodeArgs?: string[];
+}
+
+/** The gateway's protocol views (docs/PROTOCOL.md): each frames a token differently. */
+export type GatewayView = 'native' | 'openai' | 'ui' | 'htmx';
+
+/** What the heap probe (`heap-probe.ts`) reports after a forced GC. */
+export interface HeapReport {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
 }
 
 export interface RunningRelay {
@@ -25,12 +41,17 @@ export interface RunningRelay {
   pid: number;
   port: number;
   url: string;
+  /** Forces a GC in the relay and reads its memory (only with the heap probe preloaded). */
+  heap(): Promise<HeapReport>;
   stop(): Promise<void>;
 }
 
 export const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** The core every relay runs on (when taskset is there); the bench itself runs on core 0. */
 export const RELAY_CORE = 1;
+
+/** Node options that preload the heap probe, so `RunningRelay.heap()` works. */
+export const HEAP_PROBE_ARGS = ['--expose-gc', '--require', resolve(__dirname, 'heap-probe.js')];
 
 /** Pins this process (load generator and fake upstream) to core 0. */
 export function pinSelfToCore0(): void {
@@ -56,9 +77,10 @@ export async function startRelay(
 ): Promise<RunningRelay> {
   const script = resolve(process.cwd(), spec.script);
   const pin = hasTaskset ? `taskset -c ${RELAY_CORE} ` : '';
+  const nodeArgs = (spec.nodeArgs ?? []).join(' ');
   const child: ChildProcess = spawn(
     'bash',
-    ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${pin}node ${script}`],
+    ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${pin}node ${nodeArgs} ${script}`],
     {
       env: {
         ...inheritedEnv(),
@@ -87,11 +109,38 @@ export async function startRelay(
     });
     child.once('exit', (code) => reject(new Error(`${spec.name} exited with ${code}: ${output}`)));
   });
+  const heapWaiters: ((report: HeapReport) => void)[] = [];
+  let probeOutput = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    probeOutput += chunk.toString();
+    let newline = probeOutput.indexOf('\n');
+    while (newline !== -1) {
+      const line = probeOutput.slice(0, newline);
+      probeOutput = probeOutput.slice(newline + 1);
+      if (line.startsWith(HEAP_PROBE_PREFIX)) {
+        heapWaiters.shift()?.(JSON.parse(line.slice(HEAP_PROBE_PREFIX.length)) as HeapReport);
+      }
+      newline = probeOutput.indexOf('\n');
+    }
+  });
+  const pid = child.pid ?? 0;
   return {
     spec,
-    pid: child.pid ?? 0,
+    pid,
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}`,
+    heap: () =>
+      new Promise<HeapReport>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${spec.name}: no heap report (is the heap probe preloaded?)`)),
+          30_000,
+        );
+        heapWaiters.push((report) => {
+          clearTimeout(timer);
+          resolve(report);
+        });
+        process.kill(pid, HEAP_PROBE_SIGNAL);
+      }),
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGKILL');
