@@ -111,6 +111,36 @@ describe('RedisStreamLog on a real 3-master Redis Cluster', () => {
     }
   });
 
+  it('creates and closes streams on every master in the same tick (scripts are routed by key, not pipelined by script text)', async () => {
+    const { log, close } = await clusterLog();
+    try {
+      const ids = Array.from({ length: 60 }, () => freshId());
+      // One tick: ioredis auto-pipelines all of them; each must go to its own slot's master.
+      const created = await Promise.all(
+        ids.map((id) => log.create({ requestId: id, instanceId: 'gone', createdAt: 0 })),
+      );
+      expect(created).toEqual(ids.map(() => true));
+      const owners = new Set(
+        await Promise.all(ids.map(async (id) => (await cluster.ownerOf(`sg:{${id}}:meta`)).port)),
+      );
+      expect(owners.size).toBe(cluster.servers.length);
+      const closed = await Promise.all(
+        ids.map((id) =>
+          log.closeAbandoned(id, -1, [
+            toStoredEvent({ id: 0, type: 'end', data: { reason: 'error' } }),
+          ]),
+        ),
+      );
+      expect(closed).toEqual(ids.map(() => true));
+      for (const id of ids.slice(0, 5)) {
+        expect((await log.range(id, -1, 10)).map((event) => event.type)).toEqual(['end']);
+        expect((await log.meta(id))?.status).toBe('finished');
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it('tells whether another instance is alive by its heartbeat key', async () => {
     const other = new InstanceId();
     const a = await clusterLog();

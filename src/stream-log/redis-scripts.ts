@@ -1,3 +1,5 @@
+import type { RedisConnection } from '../redis/redis-clients';
+
 /** Claims a stream id unless it exists; clears events a previous, expired holder left behind. */
 export const CREATE_STREAM_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -36,3 +38,43 @@ export const CLOSE_ABANDONED_SHARDED_LUA = CLOSE_ABANDONED_LUA.replace(
   "redis.call('PUBLISH'",
   "redis.call('SPUBLISH'",
 );
+
+export interface LogScriptCommands {
+  sgCreateStream(
+    metaKey: string,
+    eventsKey: string,
+    owner: string,
+    instanceId: string,
+    createdAt: string,
+    ttlSeconds: string,
+  ): Promise<number>;
+  sgCloseAbandoned(
+    eventsKey: string,
+    metaKey: string,
+    wakeChannel: string,
+    afterId: string,
+    ttlSeconds: string,
+    ...entries: string[]
+  ): Promise<number>;
+}
+
+/**
+ * The connection with the log's scripts defined on it. Named commands rather than `eval`: with
+ * auto-pipelining on a Redis Cluster, ioredis groups a command by the slot of its first argument,
+ * which for `eval` is the script text, so scripts for streams on different masters landed in one
+ * pipeline and failed with "All keys in the pipeline should belong to the same slots allocation
+ * group". A named command's first argument is its first key.
+ */
+export function withLogScripts(
+  redis: RedisConnection,
+  sharded: boolean,
+): RedisConnection & LogScriptCommands {
+  if (!('sgCreateStream' in redis)) {
+    redis.defineCommand('sgCreateStream', { numberOfKeys: 2, lua: CREATE_STREAM_LUA });
+    redis.defineCommand('sgCloseAbandoned', {
+      numberOfKeys: 3,
+      lua: sharded ? CLOSE_ABANDONED_SHARDED_LUA : CLOSE_ABANDONED_LUA,
+    });
+  }
+  return redis as RedisConnection & LogScriptCommands;
+}

@@ -14,11 +14,7 @@ import { LatchedWatcher } from './latched-watcher';
 import type { StoredEvent } from '../protocol/stored-event';
 import { RedisAppendQueue } from './redis-append-queue';
 import { entryId, eventIdOf, redisKeys } from './redis-keys';
-import {
-  CLOSE_ABANDONED_LUA,
-  CLOSE_ABANDONED_SHARDED_LUA,
-  CREATE_STREAM_LUA,
-} from './redis-scripts';
+import { withLogScripts, type LogScriptCommands } from './redis-scripts';
 import { StreamLog, StreamLogUnavailableError } from './stream-log';
 import type { NewStream, StreamMeta } from './stream-meta';
 import type { StreamWatcher } from './stream-watcher';
@@ -64,6 +60,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
   private lastFailureLog = 0;
   /** Streams this instance runs, with their aliases: keys it keeps from expiring. */
   private readonly running = new Map<string, string[]>();
+  private readonly scripts: LogScriptCommands;
 
   constructor(
     private readonly clients: RedisClients,
@@ -73,6 +70,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
   ) {
     super();
     this.ttlSeconds = config.stream.ttlSeconds;
+    this.scripts = withLogScripts(clients.command, clients.sharded);
     this.queue = new RedisAppendQueue({
       redis: clients.command,
       publish: (channel, message) => clients.publish(channel, message),
@@ -121,9 +119,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
 
   async create(stream: NewStream): Promise<boolean> {
     const created = await this.call(() =>
-      this.clients.command.eval(
-        CREATE_STREAM_LUA,
-        2,
+      this.scripts.sgCreateStream(
         redisKeys.meta(stream.requestId),
         redisKeys.events(stream.requestId),
         stream.owner ?? '',
@@ -206,9 +202,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
   ): Promise<boolean> {
     const args = events.flatMap((event) => [entryId(event.id), event.type, event.data]);
     const closed = await this.call(() =>
-      this.clients.command.eval(
-        this.clients.sharded ? CLOSE_ABANDONED_SHARDED_LUA : CLOSE_ABANDONED_LUA,
-        3,
+      this.scripts.sgCloseAbandoned(
         redisKeys.events(requestId),
         redisKeys.meta(requestId),
         redisKeys.wake(requestId),
