@@ -196,14 +196,14 @@ describe('SseWriter', () => {
         await Promise.resolve();
         writer.open();
         await Promise.resolve();
-        writer.write(toStoredEvent({ id: 0, type: 'start', data: START }));
+        void writer.write(toStoredEvent({ id: 0, type: 'start', data: START }));
         await new Promise((resolve) => setTimeout(resolve, 10));
-        writer.write(toStoredEvent({ id: 1, type: 'token', data: { content: 'a' } }));
+        void writer.write(toStoredEvent({ id: 1, type: 'token', data: { content: 'a' } }));
         await new Promise((resolve) => setTimeout(resolve, 10));
         const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-        writer.write(toStoredEvent({ id: 2, type: 'usage', data: usage }));
+        void writer.write(toStoredEvent({ id: 2, type: 'usage', data: usage }));
         await Promise.resolve();
-        writer.write(toStoredEvent({ id: 3, type: 'end', data: { reason: 'stop' } }));
+        void writer.write(toStoredEvent({ id: 3, type: 'end', data: { reason: 'stop' } }));
         writer.end();
       })();
     });
