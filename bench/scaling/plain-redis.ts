@@ -51,7 +51,13 @@ export async function startPlainRedis(): Promise<PlainRedis> {
     }
     throw new Error(`redis-server on ${port} did not answer`);
   })();
-  await Promise.race([ready, failed]);
+  try {
+    await Promise.race([ready, failed]);
+  } catch (error) {
+    // Never leave a redis-server behind when it did not come up in time.
+    child.kill('SIGKILL');
+    throw error;
+  }
   const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
