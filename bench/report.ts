@@ -106,12 +106,12 @@ function openStreamsTable(results: BenchResults): string {
     const mb = (bytes: number | undefined): string =>
       bytes === undefined ? '–' : `${round(bytes / 1024 / 1024, 1)}`;
     return [
-      `| ${relay.name} | ${c.openStreams} | ${c.completed} (${c.failed}) | ${c.heapPerStreamKb ?? '–'} | ${c.externalPerStreamKb ?? '–'} | ${c.rssPerStreamKb} / ${c.rssAfterGcPerStreamKb ?? '–'} | ${mb(c.heapIdle?.heapUsed)} → ${mb(c.heapPlateau?.heapUsed)} | ${c.interTokenLagP50Ms} / ${c.interTokenLagP99Ms} |`,
+      `| ${relay.name} | ${c.openStreams} | ${c.openAtPlateau ?? '–'} | ${c.completed} (${c.failed}${c.failures ? `: ${c.failures.join('; ')}` : ''}) | ${c.openedInMs === undefined ? '–' : round(c.openedInMs / 1000, 1)} | ${c.heapPerStreamKb ?? '–'} | ${c.externalPerStreamKb ?? '–'} | ${c.rssPerStreamKb} / ${c.rssAfterGcPerStreamKb ?? '–'} | ${mb(c.heapIdle?.heapUsed)} → ${mb(c.heapPlateau?.heapUsed)} | ${c.forcedGcMs ?? '–'} | ${c.interTokenLagP50Ms} / ${c.interTokenLagP99Ms} |`,
     ];
   });
   return [
-    '| relay | open streams | completed (failed) | heap per stream after GC (KB) | external per stream (KB) | RSS per stream: lag phase / after GC (KB) | heap after GC, idle → plateau (MB) | inter-token lag p50 / p99 (ms) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| relay | streams | open at the plateau | completed (failed) | opened in (s) | heap per stream after GC (KB) | external per stream (KB) | RSS per stream: before / after the GC (KB) | heap after GC, idle → plateau (MB) | forced GC (ms) | inter-token lag p50 / p99 (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -170,14 +170,15 @@ ${viewsTable(results)}
 
 Each relay fresh, started with \`node --expose-gc --require heap-probe.js\`, against a fake
 upstream in its own process (so this process, the relay and the upstream each hold their own
-sockets under the 20,000 descriptor limit). After a warm-up of 200 short streams, two phases of
-${plan.open} streams (opened 200 every 50 ms) of ${plan.slowTokens} tokens 1 s apart: the **lag phase**
-(inter-token lag beyond the 1 s, RSS at the plateau minus before it) and the **heap phase** (a
-forced GC and \`process.memoryUsage()\` at idle and at the plateau, 2 s after the last stream
-opened; per stream = difference / streams). Apart, because a full GC over thousands of streams
-stalls the relay and would show up as lag. The memory-log relay also keeps each finished stream
-for \`STREAM_TTL_S\` (so its idle heap includes the lag phase's ${plan.open} finished streams; the
-difference counts the open ones only).
+sockets under the 20,000 descriptor limit). After a warm-up of 200 short streams and a forced GC
+at idle, ${plan.open} streams of ${plan.slowTokens} tokens ${plan.openGapMs / 1000} s apart, opened ${plan.openPerSecond} a second (faster overran
+the relay's core and its accept queue: resets); at the plateau
+RSS, then a forced GC and \`process.memoryUsage()\` (per stream = plateau minus idle, divided by
+the streams), then every stream to its end. Inter-token lag is the time between two tokens beyond
+the ${plan.openGapMs / 1000} s, leaving out the gaps that span the forced GC (it stalls the relay). At ${plan.open} streams a
+token every ${plan.openGapMs / 1000} s is ${Math.round(plan.open / (plan.openGapMs / 1000))} tokens a second. The memory-log relay keeps each finished stream for
+\`STREAM_TTL_S\` (its idle heap includes the warm-up's streams; the difference counts the open
+ones only).
 
 ${openStreamsTable(results)}
 

@@ -51,7 +51,9 @@ const plan = quick
       setupConcurrency: 20,
       latencyRuns: 30,
       open: 1_000,
-      slowTokens: 5,
+      slowTokens: 12,
+      openGapMs: 1_000,
+      openPerSecond: 150,
       cancelRuns: 30,
       resumeRuns: 30,
     }
@@ -68,13 +70,17 @@ const plan = quick
       // The machine's hard limit is 20,000 descriptors and a relay holds two per stream; the load
       // generator (here) and the fake upstream (its own process) hold one each.
       open: 9_000,
-      slowTokens: 8,
+      // A token every 3 s: 3,000 tokens a second at 9,000 streams, about a third of the relay's
+      // core at ~100 µs a token (a token a second would saturate it, and measure only that).
+      // Opened 150 a second (60 s): faster, starting streams and their tokens together overran
+      // the gateway's core and its accept queue reset connections. 25 tokens (75 s): the first
+      // streams are still open when the last have opened.
+      slowTokens: 25,
+      openGapMs: 3_000,
+      openPerSecond: 150,
       cancelRuns: 100,
       resumeRuns: 100,
     };
-
-/** The open-streams scenario sends a token a second. */
-const OPEN_GAP_MS = 1_000;
 
 // Quick runs measure once; full runs take the median of three round-robin passes.
 const REPEATS = quick ? 1 : 3;
@@ -197,7 +203,7 @@ async function openStreams(
   results: RelayResult[],
   redis: RedisCosts,
 ): Promise<void> {
-  const upstream = await startUpstreamProcess(plan.slowTokens, OPEN_GAP_MS);
+  const upstream = await startUpstreamProcess(plan.slowTokens, plan.openGapMs);
   try {
     const specs = benchRelays({ ...options, upstreamUrl: upstream.url });
     for (const key of [RELAY.openaiSdk, RELAY.fastPath, RELAY.fastPathRedis]) {
@@ -214,7 +220,8 @@ async function openStreams(
         result.concurrency = await measureConcurrency(relay, {
           streams: plan.open,
           tokens: plan.slowTokens,
-          gapMs: OPEN_GAP_MS,
+          gapMs: plan.openGapMs,
+          perSecond: plan.openPerSecond,
           redisUrl: key === RELAY.fastPathRedis ? options.redisUrl : undefined,
         });
         if (key === RELAY.fastPathRedis) {

@@ -21,6 +21,8 @@ export interface StreamRequest {
   rawBody?: string;
   headers?: Record<string, string>;
   recordTimes?: boolean;
+  /** Called once the response headers arrived. */
+  onHeaders?: () => void;
   /** Called once with the first token, e.g. to send a cancel. */
   onFirstToken?: () => void;
   /** Fails the stream if it has not ended by then, so a stuck relay cannot hang the bench. */
@@ -67,6 +69,7 @@ export function runStream(options: StreamRequest): Promise<StreamTiming> {
       (res) => {
         timing.status = res.statusCode ?? 0;
         timing.headersMs = performance.now() - started;
+        options.onHeaders?.();
         res.setEncoding('utf8');
         const mark = options.tokenMark ?? TOKEN_MARK;
         res.on('data', (chunk: string) => {
