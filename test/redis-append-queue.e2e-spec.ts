@@ -51,7 +51,7 @@ beforeAll(async () => {
   inspector.on('error', () => undefined);
   queue = new RedisAppendQueue({
     redis: writer,
-    publish: (channel, message) => writer.publish(channel, message),
+    sharded: false,
     ttlSeconds: TTL_S,
     onFailure: (error) => failures.push(error),
     maxPendingPerStream: 10_000,
@@ -121,7 +121,7 @@ describe('RedisAppendQueue', () => {
     await queue.finish(id);
     const calls = await commandCalls();
     expect(calls.xadd).toBe(21);
-    // One script call and one wake-up per write.
+    // One script call per write; it publishes the wake-up itself.
     expect((calls.eval ?? 0) + (calls.evalsha ?? 0)).toBe(22);
     expect(calls.publish).toBe(22);
     // Two on the first write, two at the finish: the log's renewal timer keeps running streams.
@@ -129,6 +129,19 @@ describe('RedisAppendQueue', () => {
     expect(await inspector.hget(redisKeys.meta(id), 'status')).toBe('finished');
     expect(await inspector.ttl(redisKeys.events(id))).toBeGreaterThan(TTL_S - 10);
     expect(await inspector.ttl(redisKeys.meta(id))).toBeGreaterThan(TTL_S - 10);
+  });
+
+  it('retries a write answered NOSCRIPT (a server that lost its script cache), losing nothing', async () => {
+    const id = `queue-${Date.now()}-${counter++}`;
+    queue.append(id, token(0));
+    await eventually(async () => (await stored(id)) === 1);
+    // As after a restart whose first EVAL was refused: ioredis thinks the script is loaded.
+    await inspector.script('FLUSH');
+    for (const event of [1, 2, 3]) queue.append(id, token(event));
+    await queue.finish(id);
+    const entries = await inspector.xrange(redisKeys.events(id), '-', '+');
+    expect(entries.map(([entry]) => entry)).toEqual(['1-0', '1-1', '1-2', '1-3']);
+    expect(await inspector.hget(redisKeys.meta(id), 'status')).toBe('finished');
   });
 
   it('sets the TTL again after Redis came back without the keys', async () => {

@@ -14,8 +14,8 @@ interface PendingStream {
 
 export interface AppendQueueOptions {
   redis: RedisConnection;
-  /** Publishes a wake-up (`PUBLISH`, or `SPUBLISH` on a cluster). */
-  publish: (channel: string, message: string) => Promise<unknown>;
+  /** A Redis Cluster: wake-ups are `SPUBLISH`, not `PUBLISH`. */
+  sharded: boolean;
   ttlSeconds: number;
   /** Called once per failed write batch, with the error. */
   onFailure: (error: unknown) => void;
@@ -31,8 +31,11 @@ const ENTRIES_PER_CALL = 500;
  * Errors Redis answers while a server restarts (LOADING) or a cluster's slot map changes (MOVED,
  * ASK, TRYAGAIN, CLUSTERDOWN: a master just came back or failed over): the write will land when
  * retried. ioredis redirects single commands itself, not those batched in an auto-pipeline.
+ * NOSCRIPT: a restarted server lost its script cache while ioredis believed the script loaded on
+ * that connection (its EVAL had been refused, e.g. with CLUSTERDOWN); the NOSCRIPT reply makes
+ * ioredis send the whole script with the next call.
  */
-const TRANSIENT_REPLY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING)\b/;
+const TRANSIENT_REPLY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|NOSCRIPT)\b/;
 
 /** Redis answered, and said no: retrying the same command cannot help. */
 function refusedByRedis(error: unknown): boolean {
@@ -47,7 +50,7 @@ function refusedByRedis(error: unknown): boolean {
  * commands of a tick together), keeps writes that failed and retries them in order, so an outage
  * leaves no gap: explicit entry ids make a retry of a stored event a harmless no-op.
  *
- * A stream's write is one script call (its entries, TTL, finish) and one wake-up, whatever the
+ * A stream's write is one script call (its entries, TTL, finish and wake-up), whatever the
  * number of entries. Every ioredis command costs a few KB of short-lived objects that live until
  * Redis answers, long enough to be promoted to V8's old space under load: a command per entry
  * plus an EXPIRE pair per write made the Redis log's process grow far beyond the memory log's.
@@ -65,7 +68,7 @@ export class RedisAppendQueue {
   private readonly redis: AppendEventsCommand;
 
   constructor(private readonly options: AppendQueueOptions) {
-    this.redis = withAppendEvents(options.redis);
+    this.redis = withAppendEvents(options.redis, options.sharded);
     // A Redis that restarted may have lost the keys: the next write of each stream sets the TTL
     // again, since an XADD recreates the events key without one.
     options.redis.on('ready', () => this.withTtl.clear());
@@ -169,44 +172,43 @@ export class RedisAppendQueue {
     // timer keeps a running stream's keys.
     const setTtl = finish || !this.withTtl.has(requestId);
     const calls = Math.max(1, Math.ceil(events.length / ENTRIES_PER_CALL));
-    const writes: Promise<unknown>[] = [];
+    const wakeChannel = redisKeys.wake(requestId);
+    const lastId = events.at(-1)?.id ?? -1;
+    const writes: Promise<[number, string]>[] = [];
     for (let call = 0; call < calls; call++) {
       const last = call === calls - 1;
       const args = [
         last && setTtl ? String(this.options.ttlSeconds) : '0',
         last && finish ? '1' : '0',
+        // Readers are woken once, when the last part of the write is stored.
+        last ? String(lastId) : '',
       ];
       const end = Math.min(events.length, (call + 1) * ENTRIES_PER_CALL);
       for (let index = call * ENTRIES_PER_CALL; index < end; index++) {
         const event = events[index];
         args.push(entryId(event.id), event.type, event.data);
       }
-      writes.push(this.redis.sgAppendEvents(eventsKey, metaKey, ...args));
+      writes.push(this.redis.sgAppendEvents(eventsKey, metaKey, wakeChannel, ...args));
     }
-    const lastId = events.at(-1)?.id ?? -1;
-    writes.push(this.options.publish(redisKeys.wake(requestId), String(lastId)));
     const results = await Promise.allSettled(writes);
     let failure: unknown;
     // Calls done, in order: stored, or refused by Redis (retrying cannot help, as for an XADD).
     let done = 0;
-    for (const result of results.slice(0, calls)) {
+    for (const result of results) {
       if (result.status === 'rejected') {
         failure ??= result.reason;
         if (!refusedByRedis(result.reason)) break;
       } else {
-        const [hasTtl, refused] = result.value as [number, string];
+        const [hasTtl, refused] = result.value;
         if (refused) failure ??= new Error(`stream log entry refused: ${refused}`);
         // 1: the events key existed (its entries landed) and has its TTL now.
         if (done === calls - 1 && setTtl && hasTtl === 1) this.withTtl.add(requestId);
       }
       done++;
     }
-    const wake = results[calls];
-    if (wake.status === 'rejected') failure ??= wake.reason;
     if (failure !== undefined) this.options.onFailure(failure);
     stream.events = events.slice(Math.min(events.length, done * ENTRIES_PER_CALL));
-    const finishStored =
-      finish && done === calls && (wake.status === 'fulfilled' || refusedByRedis(wake.reason));
+    const finishStored = finish && done === calls;
     if (stream.events.length === 0 && (!finish || finishStored)) {
       if (finish) this.withTtl.delete(requestId);
       stream.finished?.resolve();

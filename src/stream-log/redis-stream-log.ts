@@ -73,7 +73,7 @@ export class RedisStreamLog extends StreamLog implements OnModuleInit, BeforeApp
     this.scripts = withLogScripts(clients.command, clients.sharded);
     this.queue = new RedisAppendQueue({
       redis: clients.command,
-      publish: (channel, message) => clients.publish(channel, message),
+      sharded: clients.sharded,
       ttlSeconds: this.ttlSeconds,
       maxPendingPerStream: 10_000,
       onFailure: (error) => {
