@@ -137,6 +137,43 @@ The "where" column names the figure in \`bench/results/latest.json\`: \`throughp
 is \`relays[key=<key>].throughput\`, \`throughput.burst\` is \`.burst\`, \`setup\` is \`.setup\`,
 \`openStreams\` is \`.concurrency\`; Redis figures are under \`redis\`.
 
+### Where the rest of the cost goes, and why it stays
+
+Profiled with \`node --cpu-prof\` (the gateway's fast path and the openai-SDK relay, after a
+warm-up, 200 ramped streams against the same fake upstream) and \`strace -c\` (1,000 two-token
+streams):
+
+- **Shared with the SDK relay**: the openai client's request and the HTTP client under it, about
+  16 % of the gateway's CPU; the SDK relay pays the same.
+- **LangChain, per request**: every call goes through its retry-and-queue wrapper even with no
+  retries, and LangChain builds its own request parameters and messages. The fast path's check
+  reads the tracing environment per request (LangChain reads it per call, so caching it would
+  let tracing switch on unnoticed).
+- **LangChain, per token**: a message chunk and a generation chunk per token (the message object
+  alone is about 3 % of CPU in the ramped run). Avoiding them means bypassing LangChain's chat
+  model, which would drop the callbacks and tracing this service promises to keep.
+- **Nest and validation**: routing, guards and the validation pipe; validating the chat body
+  alone costs 8–26 µs per request.
+- **Protocol**: the \`start\` event (request id, model) that the SDK relay does not send is one
+  more socket write per stream (4 writes per stream against the SDK relay's 3; it was 6 before
+  the SseWriter stopped corking on its own and started sending the headers with the preamble and
+  the end of the stream in one write); ids and event names make frames larger.
+- **Garbage collection**: about 60 % more than the SDK relay, from LangChain's per-token objects
+  and the event strings; the memory log keeps finished streams on purpose (resume).
+- **Our own per-token code** is small: about 0.14 µs per event per async-generator layer.
+- **Time to first token**: the openai-SDK relay itself adds about 1.3–1.5 ms over reading the
+  upstream directly on this machine (table below); a relay that parses with the same SDK plus
+  LangChain and Nest cannot add less than that, so the ≤ 1 ms target is below what the SDK relay
+  does here.
+- **Redis log vs memory log process size**: heap after a forced GC is the same (heap snapshots at
+  a plateau of 1,000 open streams: 125.3 MB Redis vs 126.4 MB memory, no constructor differing by
+  more than 0.5 MB). The Redis process's larger RSS is short-lived ioredis objects (commands, RESP
+  strings, auto-pipeline promises) that live until Redis answers and, under load, are promoted to
+  V8's old space before a full GC frees them. A stream's write is now one command (its entries,
+  TTL, finish and wake-up in one script) instead of an XADD per event, an EXPIRE pair and a
+  PUBLISH; \`--max-semi-space-size=64\` shrinks what is left (peak RSS 629 → 479 MB in the same
+  1,000-stream run).
+
 ![CPU per relayed token, ramped](results/throughput.svg)
 ![CPU per relayed token, burst](results/throughput-burst.svg)
 ![CPU per 2-token stream](results/setup.svg)

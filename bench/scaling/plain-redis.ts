@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import Redis from 'ioredis';
 import { freePort } from '../../test/support/nginx';
+import { ping } from '../../test/support/redis-server';
 
 export interface PlainRedis {
   url: string;
@@ -13,17 +13,6 @@ export interface PlainRedis {
   /** Calls of one command so far (`INFO commandstats`), 0 if never called. */
   calls(command: string): Promise<number>;
   stop(): Promise<void>;
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data: Buffer) => {
-      resolve(data.toString().startsWith('+PONG'));
-      socket.destroy();
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -46,7 +35,7 @@ export async function startPlainRedis(): Promise<PlainRedis> {
   );
   const ready = (async () => {
     for (let attempt = 0; attempt < 200; attempt++) {
-      if (await answersPing(port)) return;
+      if (await ping(port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`redis-server on ${port} did not answer`);

@@ -7,7 +7,8 @@ import { freePort } from './nginx';
 
 export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-function ping(port: number): Promise<boolean> {
+/** Whether a Redis answers PING on this loopback port (a raw socket: no client library needed). */
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
     socket.once('data', (data: Buffer) => {
