@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startAppProcess } from './support/app-process';
 import { freePort } from './support/nginx';
 import { endReason, readStream } from './support/sse-client';
 
@@ -16,6 +18,21 @@ describe('the service process', () => {
     expect(result.stderr).toBe(
       'Invalid configuration: PORT must be a whole number, got "eighty"\n',
     );
+  });
+
+  it('listens with a deep accept queue, so a burst of new streams is not refused', async () => {
+    const app = await startAppProcess({ LOG_LEVEL: 'silent' });
+    try {
+      // For a listening socket `ss` shows the backlog in Send-Q; the kernel caps it at somaxconn.
+      const listing = spawnSync('ss', ['-ltnH', `sport = :${app.port}`], { encoding: 'utf8' });
+      if (listing.error)
+        throw new Error(`ss (Debian package iproute2) is needed: ${listing.error.message}`);
+      const [, , backlog] = listing.stdout.trim().split(/\s+/);
+      const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+      expect(Number(backlog)).toBe(Math.min(4096, somaxconn));
+    } finally {
+      await app.stop();
+    }
   });
 
   it('on SIGTERM ends running streams with shutdown and exits 0', async () => {

@@ -58,7 +58,7 @@ export function unitLimits(
       from: 'docs/PROTOCOL.md §12',
     },
     {
-      what: `a soft nofile of ${a.nofileDefault} (no worker_rlimit_nofile)`,
+      what: `a soft nofile of ${a.nofileDefault} (where worker_rlimit_nofile is left out)`,
       scope: 'nginx worker',
       streams: a.nofileDefault / f.nginxFds.value,
       symptom: '"Too many open files" in the error log, 500/502 to new clients',

@@ -73,7 +73,8 @@ export async function measureOpenStreams(
   let answered = 0;
   let endedEarly: StreamOutcome | undefined;
   // Each batch once the previous one streams: a fixed pace would overrun the app's accept
-  // queue (Node's listen backlog is 511) whenever the machine is busy, and nginx would answer 502.
+  // queue whenever the machine is busy (Node's default backlog was 511; the app now asks for
+  // 4096), and nginx would answer 502.
   const deadline = Date.now() + tokensPerStream * 1000 * 0.75;
   for (let started = 0; started < streams; started += BATCH) {
     for (let i = started; i < Math.min(streams, started + BATCH); i++) {

@@ -308,9 +308,9 @@ http {
 }
 \`\`\`
 
-The shipped nginx/nginx.conf has \`worker_connections 16384\` but no \`worker_rlimit_nofile\`: a worker
-then inherits the service's soft \`nofile\`, which is often ${a.nofileDefault}, and stops at
-${int(a.nofileDefault / f.nginxFds.value)} streams.
+The shipped nginx/nginx.conf has \`worker_connections 16384\` and \`worker_rlimit_nofile 40000\`:
+without the latter a worker inherits the service's soft \`nofile\`, which is often
+${a.nofileDefault}, and stops at ${int(a.nofileDefault / f.nginxFds.value)} streams.
 
 ### Kernel
 
@@ -326,9 +326,9 @@ ${int(a.nofileDefault / f.nginxFds.value)} streams.
 | \`net.ipv4.tcp_mem\` (pages) | ≥ ${up((s.nginx.streamsPerNode * 2 * 64 * 1024) / 4096)} high | default | default | 64 KiB in flight per socket at most; idle streams hold almost none; here ${sysctl(scaling, 'net.ipv4.tcp_mem')} |
 | \`net.netfilter.nf_conntrack_max\` | ≥ ${up(s.nginx.conntrackPerNode * 2)} or NOTRACK | ≥ ${up(s.app.maxConcurrent * a.appCoresPerHost * 4)} | default | section 7; here ${int(conntrackMax)} |
 
-The app listens with Node's default backlog of 511 (\`app.listen(port)\`): while bench:scaling opened
-streams faster than a busy process accepted them, its accept queue overflowed and nginx answered 502
-(\`recv() failed (104: Connection reset by peer)\`). Spread over ${int(s.app.processes)} processes the
+The app listens with a backlog of 4096 (capped by \`net.core.somaxconn\`). With Node's default of
+511, while bench:scaling opened streams faster than a busy process accepted them, its accept queue
+overflowed and nginx answered 502 (\`recv() failed (104: Connection reset by peer)\`). Spread over ${int(s.app.processes)} processes the
 ${int(s.startsPerSecond)} starts/s are ${num(s.startsPerSecond / s.app.processes)} per process per second,
 far from it; a restart that sends a dead host's clients back at once is not.
 
