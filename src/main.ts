@@ -32,6 +32,8 @@ async function bootstrap(): Promise<void> {
       resolve();
     });
   });
+  // createApp buffers log lines until the app is up (bufferLogs); app.listen() would flush them.
+  app.flushLogs();
   const { port } = server.address() as AddressInfo;
   process.stdout.write(
     `llm-stream-gateway listening on :${port} (provider ${config.llm.provider}, model ${config.llm.model})\n`,
